@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp socket tables: port binding, listeners and connections.
+ *
+ * Each namespace has three hash tables. bhash holds every socket that owns
+ * a local port (through sk_bind_node) and decides bind conflicts. lhash
+ * holds listeners by local port and ehash holds connections by 4-tuple,
+ * both through sk_node, so a socket is in at most one of them. Writers
+ * take xtcp_net.lock; the receive path looks up lhash and ehash under RCU.
+ * Sockets are freed after an RCU grace period (SOCK_RCU_FREE), so a found
+ * socket stays valid while its reference count is taken.
+ */
+
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/rculist.h>
+#include <net/ip.h>
+
+#include "xtcp.h"
+
+static u32 xtcp_hash_rnd __read_mostly;
+
+/**
+ * xtcp_table_init() - initialise a namespace's tables
+ * @xn: the namespace's xtcp state
+ */
+void xtcp_table_init(struct xtcp_net *xn)
+{
+	unsigned int i;
+
+	if (!xtcp_hash_rnd)
+		xtcp_hash_rnd = get_random_u32() | 1;
+	spin_lock_init(&xn->lock);
+	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
+		INIT_HLIST_HEAD(&xn->ehash[i]);
+	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
+		INIT_HLIST_HEAD(&xn->lhash[i]);
+	for (i = 0; i < ARRAY_SIZE(xn->bhash); i++)
+		INIT_HLIST_HEAD(&xn->bhash[i]);
+}
+
+static struct hlist_head *xtcp_ehash_bucket(struct xtcp_net *xn,
+					    __be32 laddr, __be16 lport,
+					    __be32 raddr, __be16 rport)
+{
+	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
+			     ((__force u32)lport << 16) | (__force u32)rport,
+			     xtcp_hash_rnd);
+
+	return &xn->ehash[h & (ARRAY_SIZE(xn->ehash) - 1)];
+}
+
+static struct hlist_head *xtcp_lhash_bucket(struct xtcp_net *xn, u16 port)
+{
+	return &xn->lhash[port & (ARRAY_SIZE(xn->lhash) - 1)];
+}
+
+static struct hlist_head *xtcp_bhash_bucket(struct xtcp_net *xn, u16 port)
+{
+	return &xn->bhash[port & (ARRAY_SIZE(xn->bhash) - 1)];
+}
+
+static bool xtcp_addr_overlap(const struct sock *a, const struct sock *b)
+{
+	__be32 x = a->sk_rcv_saddr, y = b->sk_rcv_saddr;
+
+	return !x || !y || x == y;
+}
+
+/*
+ * As Linux TCP: two sockets may share a port when their local addresses
+ * differ, or when both set SO_REUSEADDR and the other one is not
+ * listening.
+ */
+static bool xtcp_bind_conflict(struct xtcp_net *xn, const struct sock *sk,
+			       u16 port)
+{
+	struct sock *sk2;
+
+	sk_for_each_bound(sk2, xtcp_bhash_bucket(xn, port)) {
+		if (sk2 == sk || inet_sk(sk2)->inet_num != port)
+			continue;
+		if (!xtcp_addr_overlap(sk, sk2))
+			continue;
+		if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static bool xtcp_port_in_use(struct xtcp_net *xn, u16 port)
+{
+	struct sock *sk2;
+
+	sk_for_each_bound(sk2, xtcp_bhash_bucket(xn, port))
+		if (inet_sk(sk2)->inet_num == port)
+			return true;
+	return false;
+}
+
+static bool xtcp_tuple_in_use(struct xtcp_net *xn, __be32 laddr,
+			      __be16 lport, __be32 raddr, __be16 rport)
+{
+	struct sock *sk2;
+
+	sk_for_each(sk2, xtcp_ehash_bucket(xn, laddr, lport, raddr, rport)) {
+		const struct inet_sock *i2 = inet_sk(sk2);
+
+		if (i2->inet_rcv_saddr == laddr && i2->inet_sport == lport &&
+		    i2->inet_daddr == raddr && i2->inet_dport == rport)
+			return true;
+	}
+	return false;
+}
+
+static void xtcp_bhash_add(struct xtcp_net *xn, struct sock *sk, u16 port)
+{
+	inet_sk(sk)->inet_num = port;
+	inet_sk(sk)->inet_sport = htons(port);
+	hlist_add_head(&sk->sk_bind_node, xtcp_bhash_bucket(xn, port));
+}
+
+/*
+ * Pick a free port from the namespace's ephemeral range, starting at a
+ * random offset. @fits tells whether a candidate is acceptable.
+ */
+static u16 xtcp_pick_port(struct xtcp_net *xn, struct sock *sk,
+			  bool (*fits)(struct xtcp_net *, struct sock *, u16))
+{
+	int low, high;
+	u32 range, off, i;
+
+	inet_get_local_port_range(sock_net(sk), &low, &high);
+	range = high - low + 1;
+	off = get_random_u32_below(range);
+	for (i = 0; i < range; i++) {
+		u16 port = low + (off + i) % range;
+
+		if (inet_is_local_reserved_port(sock_net(sk), port))
+			continue;
+		if (fits(xn, sk, port))
+			return port;
+	}
+	return 0;
+}
+
+static bool xtcp_port_fits_bind(struct xtcp_net *xn, struct sock *sk, u16 port)
+{
+	return !xtcp_port_in_use(xn, port);
+}
+
+static bool xtcp_port_fits_connect(struct xtcp_net *xn, struct sock *sk,
+				   u16 port)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	return !xtcp_port_in_use(xn, port) &&
+	       !xtcp_tuple_in_use(xn, inet->inet_saddr, htons(port),
+				  inet->inet_daddr, inet->inet_dport);
+}
+
+/**
+ * xtcp_bind_port() - give a socket a local port
+ * @sk: the socket, not yet bound; its local address is already set
+ * @port: the port, or 0 for an ephemeral one
+ *
+ * Return: 0, or -EADDRINUSE when the port is taken (or none is free).
+ */
+int xtcp_bind_port(struct sock *sk, u16 port)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	int err = 0;
+
+	spin_lock_bh(&xn->lock);
+	if (!port)
+		port = xtcp_pick_port(xn, sk, xtcp_port_fits_bind);
+	if (!port || xtcp_bind_conflict(xn, sk, port))
+		err = -EADDRINUSE;
+	else
+		xtcp_bhash_add(xn, sk, port);
+	spin_unlock_bh(&xn->lock);
+	return err;
+}
+
+/**
+ * xtcp_unbind_port() - release a socket's local port
+ * @sk: the socket
+ */
+void xtcp_unbind_port(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	spin_lock_bh(&xn->lock);
+	if (!hlist_unhashed(&sk->sk_bind_node))
+		hlist_del_init(&sk->sk_bind_node);
+	inet_sk(sk)->inet_num = 0;
+	inet_sk(sk)->inet_sport = 0;
+	spin_unlock_bh(&xn->lock);
+}
+
+/**
+ * xtcp_listen_hash() - put a bound socket in LISTEN and make it findable
+ * @sk: the socket, bound
+ *
+ * Return: 0, or -EADDRINUSE when another socket listens on an
+ * overlapping address and the same port.
+ */
+int xtcp_listen_hash(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	u16 port = inet_sk(sk)->inet_num;
+	struct sock *sk2;
+	int err = 0;
+
+	spin_lock_bh(&xn->lock);
+	sk_for_each_bound(sk2, xtcp_bhash_bucket(xn, port)) {
+		if (sk2 != sk && inet_sk(sk2)->inet_num == port &&
+		    sk2->sk_state == TCP_LISTEN && xtcp_addr_overlap(sk, sk2)) {
+			err = -EADDRINUSE;
+			goto out;
+		}
+	}
+	xtcp_state_store(sk, TCP_LISTEN);
+	sock_hold(sk);
+	hlist_add_head_rcu(&sk->sk_node, xtcp_lhash_bucket(xn, port));
+out:
+	spin_unlock_bh(&xn->lock);
+	return err;
+}
+
+/**
+ * xtcp_connect_hash() - enter a connecting socket in the connection table
+ * @sk: the socket, with its addresses and remote port set; an unbound
+ *	socket gets an ephemeral port here
+ *
+ * Return: 0, -EADDRNOTAVAIL when the 4-tuple is taken or no port is free.
+ */
+int xtcp_connect_hash(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+	int err = 0;
+
+	spin_lock_bh(&xn->lock);
+	if (!inet->inet_num) {
+		u16 port = xtcp_pick_port(xn, sk, xtcp_port_fits_connect);
+
+		if (!port) {
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+		xtcp_bhash_add(xn, sk, port);
+	} else if (xtcp_tuple_in_use(xn, inet->inet_saddr, inet->inet_sport,
+				     inet->inet_daddr, inet->inet_dport)) {
+		err = -EADDRNOTAVAIL;
+		goto out;
+	}
+	sock_hold(sk);
+	hlist_add_head_rcu(&sk->sk_node,
+			   xtcp_ehash_bucket(xn, inet->inet_saddr,
+					     inet->inet_sport, inet->inet_daddr,
+					     inet->inet_dport));
+out:
+	spin_unlock_bh(&xn->lock);
+	return err;
+}
+
+/**
+ * xtcp_ehash_child() - enter a listener's new child in the tables
+ * @child: the child, sharing its listener's port
+ *
+ * Return: 0, or -EEXIST when a connection with the same 4-tuple exists.
+ */
+int xtcp_ehash_child(struct sock *child)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(child));
+	struct inet_sock *inet = inet_sk(child);
+
+	spin_lock(&xn->lock);
+	if (xtcp_tuple_in_use(xn, inet->inet_saddr, inet->inet_sport,
+			      inet->inet_daddr, inet->inet_dport)) {
+		spin_unlock(&xn->lock);
+		return -EEXIST;
+	}
+	hlist_add_head(&child->sk_bind_node,
+		       xtcp_bhash_bucket(xn, inet->inet_num));
+	sock_hold(child);
+	hlist_add_head_rcu(&child->sk_node,
+			   xtcp_ehash_bucket(xn, inet->inet_saddr,
+					     inet->inet_sport, inet->inet_daddr,
+					     inet->inet_dport));
+	spin_unlock(&xn->lock);
+	return 0;
+}
+
+/**
+ * xtcp_unhash() - remove a socket from lhash or ehash
+ * @sk: the socket; its table reference is dropped
+ */
+void xtcp_unhash(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	bool hashed;
+
+	spin_lock_bh(&xn->lock);
+	hashed = !hlist_unhashed(&sk->sk_node);
+	if (hashed)
+		hlist_del_init_rcu(&sk->sk_node);
+	spin_unlock_bh(&xn->lock);
+	if (hashed)
+		__sock_put(sk);
+}
+
+/**
+ * xtcp_lookup_established() - find the connection a segment belongs to
+ * @net: namespace the segment arrived in
+ * @saddr: segment's source address
+ * @sport: segment's source port
+ * @daddr: segment's destination address
+ * @dport: segment's destination port
+ *
+ * Return: the socket with a reference held, or NULL.
+ */
+struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
+				     __be16 sport, __be32 daddr, __be16 dport)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	struct sock *sk, *found = NULL;
+
+	rcu_read_lock();
+	sk_for_each_rcu(sk, xtcp_ehash_bucket(xn, daddr, dport, saddr, sport)) {
+		const struct inet_sock *inet = inet_sk(sk);
+
+		if (inet->inet_rcv_saddr == daddr && inet->inet_sport == dport &&
+		    inet->inet_daddr == saddr && inet->inet_dport == sport) {
+			if (refcount_inc_not_zero(&sk->sk_refcnt))
+				found = sk;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/**
+ * xtcp_lookup_listener() - find the listener for a segment
+ * @net: namespace the segment arrived in
+ * @daddr: segment's destination address
+ * @dport: segment's destination port
+ *
+ * A listener bound to @daddr is preferred to one bound to INADDR_ANY.
+ *
+ * Return: the listener with a reference held, or NULL.
+ */
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	u16 port = ntohs(dport);
+	struct sock *sk, *best = NULL;
+
+	rcu_read_lock();
+	sk_for_each_rcu(sk, xtcp_lhash_bucket(xn, port)) {
+		const struct inet_sock *inet = inet_sk(sk);
+
+		if (inet->inet_num != port)
+			continue;
+		if (inet->inet_rcv_saddr == daddr) {
+			best = sk;
+			break;
+		}
+		if (!inet->inet_rcv_saddr && !best)
+			best = sk;
+	}
+	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
+		best = NULL;
+	rcu_read_unlock();
+	return best;
+}
