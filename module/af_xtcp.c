@@ -31,13 +31,15 @@ unsigned int xtcp_net_id __read_mostly;
  * @sk: the socket, locked
  * @state: TCP_* state
  *
- * Keeps CurrEstab, and on CLOSE takes the socket out of the tables and
- * releases an ephemeral port.
+ * Keeps CurrEstab, EstabResets and AttemptFails with their RFC 1213
+ * meanings, and on CLOSE takes the socket out of the tables and releases
+ * an ephemeral port.
  */
 void xtcp_set_state(struct sock *sk, int state)
 {
 	const int estab = TCPF_ESTABLISHED | TCPF_CLOSE_WAIT;
-	bool was = (1 << sk->sk_state) & estab;
+	int old = sk->sk_state;
+	bool was = (1 << old) & estab;
 	bool is = (1 << state) & estab;
 
 	if (is && !was)
@@ -46,6 +48,10 @@ void xtcp_set_state(struct sock *sk, int state)
 		XTCP_DEC_STATS(sock_net(sk), XTCP_MIB_CURRESTAB);
 
 	if (state == TCP_CLOSE) {
+		if (was)
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ESTABRESETS);
+		else if ((1 << old) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
 		xtcp_unhash(sk);
 		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 			xtcp_unbind_port(sk);
@@ -67,6 +73,21 @@ void xtcp_done(struct sock *sk)
 }
 
 /**
+ * xtcp_write_queue_purge() - drop every queued segment, sent or not
+ * @sk: the socket
+ */
+void xtcp_write_queue_purge(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	xtcp_sk(sk)->send_head = NULL;
+}
+
+/**
  * xtcp_init_sock() - reset the xtcp part of a new or cloned socket
  * @sk: the socket
  */
@@ -79,16 +100,18 @@ void xtcp_init_sock(struct sock *sk)
 	INIT_LIST_HEAD(&xs->syn_queue);
 	INIT_LIST_HEAD(&xs->accept_queue);
 	INIT_LIST_HEAD(&xs->queue_node);
+	skb_queue_head_init(&xs->ofo_queue);
 	xtcp_init_timers(sk);
 	xs->rto = msecs_to_jiffies(XTCP_SYSCTL(sk, rto_initial_ms));
 	xs->mss_cache = XTCP_DEFAULT_MSS;
-	xs->rcv_wnd = U16_MAX;
+	xtcp_cong_init(xs);
 }
 
 static void xtcp_sock_destruct(struct sock *sk)
 {
 	skb_queue_purge(&sk->sk_receive_queue);
-	skb_queue_purge(&sk->sk_write_queue);
+	skb_queue_purge(&xtcp_sk(sk)->ofo_queue);
+	xtcp_write_queue_purge(sk);
 	skb_queue_purge(&sk->sk_error_queue);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
@@ -124,6 +147,7 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_destruct = xtcp_sock_destruct;
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
+	sk->sk_write_space = xtcp_write_space;
 	sock_set_flag(sk, SOCK_RCU_FREE);
 
 	inet = inet_sk(sk);
@@ -177,6 +201,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 
+	xtcp_tw_purge(net);
 	xtcp_proc_exit_net(net);
 	xtcp_sysctl_exit_net(net);
 	free_percpu(xn->mib);
@@ -202,9 +227,12 @@ static int __init xtcp_init(void)
 	xtcp_stream_ops.family = xtcp_family;
 	xtcp_family_ops.family = xtcp_family;
 
-	err = proto_register(&xtcp_prot, 1);
+	err = xtcp_tw_cache_init();
 	if (err)
 		return err;
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto exit_tw;
 	err = register_pernet_subsys(&xtcp_net_ops);
 	if (err)
 		goto unreg_proto;
@@ -222,6 +250,8 @@ unreg_pernet:
 	unregister_pernet_subsys(&xtcp_net_ops);
 unreg_proto:
 	proto_unregister(&xtcp_prot);
+exit_tw:
+	xtcp_tw_cache_exit();
 	return err;
 }
 
@@ -232,6 +262,7 @@ static void __exit xtcp_exit(void)
 	unregister_pernet_subsys(&xtcp_net_ops);
 	rcu_barrier();
 	proto_unregister(&xtcp_prot);
+	xtcp_tw_cache_exit();
 }
 
 module_init(xtcp_init);

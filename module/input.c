@@ -18,7 +18,7 @@
 /**
  * xtcp_parse_options() - read the options of a SYN
  * @skb: the segment, with its TCP header linear
- * @xs: the socket to record the peer's MSS in
+ * @xs: the socket to record the peer's MSS and window scale in
  *
  * Options xtcp does not implement are skipped; a malformed option list
  * ends the parse.
@@ -49,6 +49,9 @@ void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
 
 			if (mss)
 				xs->rx_mss = max_t(u16, mss, XTCP_MIN_MSS);
+		} else if (kind == XTCPOPT_WINDOW && olen == XTCPOLEN_WINDOW) {
+			xs->wscale_ok = 1;
+			xs->snd_wscale = min_t(u8, p[2], XTCP_MAX_WSCALE);
 		}
 		p += olen;
 		len -= olen;
@@ -59,14 +62,15 @@ void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
 static bool xtcp_sequence_ok(const struct xtcp_sock *xs,
 			     const struct xtcp_skb_cb *cb)
 {
-	u32 wend = xs->rcv_nxt + xs->rcv_wnd;
+	u32 win = xtcp_receive_window(xs);
+	u32 wend = xs->rcv_nxt + win;
 
 	if (cb->seq == cb->end_seq) {
-		if (!xs->rcv_wnd)
+		if (!win)
 			return cb->seq == xs->rcv_nxt;
 		return !xtcp_before(cb->seq, xs->rcv_nxt) && xtcp_before(cb->seq, wend);
 	}
-	if (!xs->rcv_wnd)
+	if (!win)
 		return false;
 	return (!xtcp_before(cb->seq, xs->rcv_nxt) && xtcp_before(cb->seq, wend)) ||
 	       (!xtcp_before(cb->end_seq - 1, xs->rcv_nxt) &&
@@ -95,8 +99,6 @@ static void xtcp_reset(struct sock *sk)
 	default:
 		sk->sk_err = ECONNRESET;
 	}
-	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ESTABRESETS);
 	xtcp_done(sk);
 	sk_error_report(sk);
 }
@@ -115,10 +117,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (cb->flags & XTCPHDR_RST) {
-		if (ack) {
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
+		if (ack)
 			xtcp_reset(sk);
-		}
 		return;
 	}
 	if (!(cb->flags & XTCPHDR_SYN))
@@ -129,8 +129,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	xs->rcv_nxt = cb->seq + 1;
 	xs->snd_wnd = ntohs(tcp_hdr(skb)->window);
 	xs->snd_wl1 = cb->seq;
-	if (__sk_dst_get(sk))
-		xs->mss_cache = xtcp_mss_for_dst(sk, __sk_dst_get(sk));
+	xtcp_synchronize(sk);
 
 	if (ack) {
 		xs->snd_una = cb->ack_seq;
@@ -182,44 +181,355 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 	return 0;
 }
 
-/* RFC 9293 3.10.7.4 fifth check: the ACK field in a synchronised state */
-static void xtcp_ack(struct sock *sk, struct sk_buff *skb)
+
+/* Free what an ACK covers; one RTT sample per ACK, none from a
+ * retransmitted segment (Karn's rule, RFC 6298 section 3).
+ */
+static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u64 sent_us = 0;
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (xtcp_after(cb->end_seq, ack) || cb->seq == cb->end_seq)
+			break;
+		if (!cb->retrans && cb->when_us)
+			sent_us = cb->when_us;
+		if (skb == xs->send_head)
+			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
+							  skb) ? NULL : skb->next;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		consume_skb(skb);
+	}
+	if (sent_us)
+		xtcp_rtt_sample(sk, xtcp_clock_us() - sent_us);
+}
+
+/*
+ * RFC 5681 section 2 duplicate ACK, RFC 6582 section 3.2 steps 2-4: the
+ * third one starts fast retransmit, later ones inflate the window.
+ */
+static void xtcp_dupack(struct sock *sk, u32 ack)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DUPACKSIN);
+	if (xs->ca_state == XTCP_CA_RECOVERY) {
+		xs->snd_cwnd++;
+		return;
+	}
+	if (++xs->dupacks != 3 || xs->ca_state == XTCP_CA_LOSS ||
+	    xtcp_before(ack, xs->recover) || !head)
+		return;
+	xtcp_enter_recovery(sk);
+	xtcp_retransmit_skb(sk, head);
+	xtcp_arm_retrans_timer(sk);
+}
+
+/* RFC 9293 3.10.7.4 fifth check: a new ACK moves snd_una */
+static void xtcp_new_ack(struct sock *sk, u32 ack)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 acked = ack - xs->snd_una;
+	struct sk_buff *head;
+
+	xs->snd_una = ack;
+	if (xtcp_after(ack, xs->snd_nxt))
+		xs->snd_nxt = ack;
+	xs->bytes_acked += acked;
+	xtcp_clean_rtx_queue(sk, ack);
+	xs->dupacks = 0;
+	xs->retransmits = 0;
+	xs->backoff = 0;
+	xs->probes = 0;
+
+	head = skb_peek(&sk->sk_write_queue);
+	if (xtcp_cong_on_ack(sk, acked, ack) && head && head != xs->send_head)
+		xtcp_retransmit_skb(sk, head);
+
+	/* RFC 6298 (5.2)-(5.3) */
+	if (xs->snd_una == xs->snd_max)
+		xtcp_stop_retrans_timer(sk);
+	else
+		xtcp_arm_retrans_timer(sk);
+	sk->sk_write_space(sk);
+}
+
+/*
+ * RFC 9293 3.10.7.4 fifth check, ESTABLISHED and later states.
+ *
+ * Return: false when the segment must be dropped (it acknowledges data
+ * never sent).
+ */
+static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 ack = cb->ack_seq;
+	bool win_changed = false;
 
-	if (xtcp_after(cb->ack_seq, xs->snd_nxt)) {
+	if (xtcp_after(ack, xs->snd_max)) {
 		xtcp_send_ack(sk);
-		return;
+		return false;
 	}
-	if (xtcp_after(cb->ack_seq, xs->snd_una))
-		xs->snd_una = cb->ack_seq;
+	if (xtcp_before(ack, xs->snd_una))
+		return true;
+
 	if (xtcp_before(xs->snd_wl1, cb->seq) ||
-	    (xs->snd_wl1 == cb->seq && !xtcp_before(cb->ack_seq, xs->snd_wl2))) {
-		xs->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	    (xs->snd_wl1 == cb->seq && !xtcp_before(ack, xs->snd_wl2))) {
+		u32 wnd = (u32)ntohs(tcp_hdr(skb)->window) << xs->snd_wscale;
+
+		win_changed = wnd != xs->snd_wnd;
+		xs->snd_wnd = wnd;
 		xs->snd_wl1 = cb->seq;
-		xs->snd_wl2 = cb->ack_seq;
+		xs->snd_wl2 = ack;
 	}
+
+	if (ack != xs->snd_una)
+		xtcp_new_ack(sk, ack);
+	else if (xs->snd_una != xs->snd_max && cb->seq == cb->end_seq &&
+		 !win_changed)
+		xtcp_dupack(sk, ack);
+
+	if (xs->snd_wnd && xs->pending == XTCP_TIME_PROBE)
+		xtcp_stop_retrans_timer(sk);
+	xtcp_write_xmit(sk);
+	return true;
 }
 
-/* RFC 9293 3.10.7.4 eighth check: FIN */
-static void xtcp_fin(struct sock *sk, const struct xtcp_skb_cb *cb)
+/*
+ * RFC 9293 3.10.7.4 fifth check in FIN_WAIT1, CLOSING and LAST_ACK: the
+ * peer acknowledged our FIN. Return: false when the socket is closed (or
+ * replaced by a TIME_WAIT entry).
+ */
+static bool xtcp_fin_acked(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (cb->end_seq - 1 != xs->rcv_nxt)
-		return;
+	if (!xs->fin_queued || xs->snd_una != xs->write_seq)
+		return true;
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		xtcp_set_state(sk, TCP_FIN_WAIT2);
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+		if (sock_flag(sk, SOCK_DEAD))
+			xtcp_arm_fin_wait2_timer(sk);
+		else
+			sk->sk_state_change(sk);
+		return true;
+	case TCP_CLOSING:
+		xtcp_time_wait(sk);
+		return false;
+	case TCP_LAST_ACK:
+		xtcp_done(sk);
+		return false;
+	}
+	return true;
+}
+
+/* RFC 9293 3.10.7.4 eighth check: FIN, in sequence */
+static void xtcp_fin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
 	xs->rcv_nxt++;
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
-	if (sk->sk_state == TCP_ESTABLISHED)
-		xtcp_set_state(sk, TCP_CLOSE_WAIT);
+	sock_set_flag(sk, SOCK_DONE);
+	skb_queue_purge(&xs->ofo_queue);
 	xtcp_send_ack(sk);
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+		xtcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		xtcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		xtcp_time_wait(sk);
+		return;
+	}
 	sk->sk_state_change(sk);
-	sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	if (sk->sk_shutdown == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	else
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+}
+
+/* Payload bytes of a segment whose header is already pulled */
+static u32 xtcp_data_end(const struct sk_buff *skb)
+{
+	return XTCP_SKB_CB(skb)->seq + skb->len;
+}
+
+/*
+ * Append an in-sequence segment (possibly overlapping rcv_nxt) to the
+ * receive queue. Return: true when the skb was queued (and is now owned
+ * by the queue).
+ */
+static bool xtcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 trim = xs->rcv_nxt - cb->seq;
+	bool fin = cb->flags & XTCPHDR_FIN;
+	bool queued = false;
+
+	if (trim && trim <= skb->len) {
+		if (!pskb_pull(skb, trim))
+			return false;
+		cb->seq = xs->rcv_nxt;
+	}
+	if (skb->len && cb->seq == xs->rcv_nxt) {
+		xs->rcv_nxt = xtcp_data_end(skb);
+		xs->bytes_received += skb->len;
+		xs->rcv_mss = max_t(u16, xs->rcv_mss,
+				    min_t(u32, skb->len, xs->mss_cache));
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		queued = true;
+	}
+	if (fin && cb->end_seq - 1 == xs->rcv_nxt)
+		xtcp_fin(sk);
+	return queued;
+}
+
+/* Move segments that became in-sequence from the out-of-order queue */
+static void xtcp_ofo_drain(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&xs->ofo_queue))) {
+		if (xtcp_after(XTCP_SKB_CB(skb)->seq, xs->rcv_nxt))
+			break;
+		__skb_unlink(skb, &xs->ofo_queue);
+		if (!xtcp_after(XTCP_SKB_CB(skb)->end_seq, xs->rcv_nxt) ||
+		    !xtcp_queue_in_order(sk, skb))
+			kfree_skb(skb);
+	}
+}
+
+/*
+ * Insert a segment beyond rcv_nxt in the out-of-order queue, sorted by
+ * sequence number. A segment already covered is dropped; queued segments
+ * it covers are dropped. Return: true when the skb was queued.
+ */
+static bool xtcp_ofo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct sk_buff *pos, *tmp;
+
+	skb_queue_reverse_walk(&xs->ofo_queue, pos) {
+		const struct xtcp_skb_cb *pcb = XTCP_SKB_CB(pos);
+
+		if (xtcp_after(cb->seq, pcb->seq))
+			break;
+	}
+	if (pos != (struct sk_buff *)&xs->ofo_queue) {
+		const struct xtcp_skb_cb *pcb = XTCP_SKB_CB(pos);
+
+		if (!xtcp_after(cb->end_seq, pcb->end_seq))
+			return false;
+	}
+	__skb_queue_after(&xs->ofo_queue, pos, skb);
+
+	while (!skb_queue_is_last(&xs->ofo_queue, skb)) {
+		tmp = skb->next;
+		if (xtcp_after(XTCP_SKB_CB(tmp)->end_seq, cb->end_seq))
+			break;
+		__skb_unlink(tmp, &xs->ofo_queue);
+		kfree_skb(tmp);
+	}
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOQUEUED);
+	return true;
+}
+
+/*
+ * RFC 9293 3.10.7.4 seventh check: segment text (and a FIN riding on
+ * it). In-sequence data goes to the receive queue and pulls queued
+ * out-of-order data after it; data beyond rcv_nxt waits in the
+ * out-of-order queue and is answered by an immediate duplicate ACK, as is
+ * old data. Otherwise an ACK goes out for every second full segment or
+ * from the delayed-ACK timer.
+ *
+ * Return: true when the skb was queued.
+ */
+static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 mss = xs->rcv_mss ? : xs->mss_cache;
+	bool queued;
+
+	if (!xtcp_after(cb->end_seq, xs->rcv_nxt)) {
+		xtcp_send_ack(sk);
+		return false;
+	}
+	if (skb->len &&
+	    atomic_read(&sk->sk_rmem_alloc) + skb->truesize > sk->sk_rcvbuf) {
+		if (xtcp_after(cb->seq, xs->rcv_nxt) ||
+		    skb_queue_empty(&xs->ofo_queue)) {
+			atomic_inc(&sk->sk_drops);
+			xtcp_send_ack(sk);
+			return false;
+		}
+		skb_queue_purge(&xs->ofo_queue);
+	}
+	skb_set_owner_r(skb, sk);
+
+	if (xtcp_after(cb->seq, xs->rcv_nxt)) {
+		queued = xtcp_ofo_insert(sk, skb);
+		xtcp_send_ack(sk);
+		return queued;
+	}
+
+	queued = xtcp_queue_in_order(sk, skb);
+	xtcp_ofo_drain(sk);
+	if (queued)
+		sk->sk_data_ready(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return queued;
+	if (!skb_queue_empty(&xs->ofo_queue) ||
+	    xs->rcv_nxt - xs->rcv_wup >= 2 * mss)
+		xtcp_send_ack(sk);
+	else if (queued)
+		xtcp_schedule_ack(sk);
+	return queued;
+}
+
+/**
+ * xtcp_synchronize() - set up the sequence space once both ISNs are known
+ * @sk: socket entering SYN_RECV or ESTABLISHED from SYN_SENT, or a new
+ *	child
+ */
+void xtcp_synchronize(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct dst_entry *dst = __sk_dst_get(sk);
+
+	xs->snd_max = xs->snd_nxt;
+	xs->write_seq = xs->snd_nxt;
+	xs->copied_seq = xs->rcv_nxt;
+	xs->rcv_wup = xs->rcv_nxt;
+	xs->recover = xs->iss;
+	if (xs->wscale_ok) {
+		xs->rcv_wscale = XTCP_RCV_WSCALE;
+	} else {
+		xs->snd_wscale = 0;
+		xs->rcv_wscale = 0;
+	}
+	if (dst)
+		xs->mss_cache = xtcp_mss_for_dst(sk, dst);
+	xtcp_cong_init(xs);
 }
 
 /* RFC 9293 3.10.7.4: SYN_RECV and the synchronised states */
-static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -233,59 +543,71 @@ static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			 !xtcp_after(cb->ack_seq, xs->snd_nxt);
 		if (!ack_ok) {
 			xtcp_send_synack(sk);
-			return;
+			return false;
 		}
 		if (!xtcp_synrecv_ack(sk, cb))
 			xtcp_send_ack(sk);
-		return;
+		return false;
 	}
 
 	/* First: sequence number */
 	if (!xtcp_sequence_ok(xs, cb)) {
 		if (!(cb->flags & XTCPHDR_RST))
 			xtcp_send_ack(sk);
-		return;
+		return false;
 	}
 
 	/* Second: RST, exact sequence only (RFC 5961 3.2) */
 	if (cb->flags & XTCPHDR_RST) {
 		if (cb->seq != xs->rcv_nxt) {
 			xtcp_send_challenge_ack(sk);
-			return;
+			return false;
 		}
 		if (sk->sk_state == TCP_SYN_RECV && xs->parent) {
 			xtcp_child_drop(sk);
-			return;
+			return false;
 		}
-		if (sk->sk_state == TCP_SYN_RECV)
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
 		xtcp_reset(sk);
-		return;
+		return false;
 	}
 
 	/* Fourth: SYN in the window (RFC 5961 4.2) */
 	if (cb->flags & XTCPHDR_SYN) {
 		xtcp_send_challenge_ack(sk);
-		return;
+		return false;
 	}
 
 	/* Fifth: ACK */
 	if (!(cb->flags & XTCPHDR_ACK))
-		return;
+		return false;
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!xtcp_after(cb->ack_seq, xs->snd_una) ||
 		    xtcp_after(cb->ack_seq, xs->snd_nxt)) {
 			xtcp_v4_send_reset(sock_net(sk), skb);
-			return;
+			return false;
 		}
 		if (xtcp_synrecv_ack(sk, cb))
-			return;
+			return false;
 	}
-	xtcp_ack(sk, skb);
+	if (!xtcp_ack(sk, skb) || !xtcp_fin_acked(sk))
+		return false;
 
-	/* Eighth: FIN */
-	if (cb->flags & XTCPHDR_FIN)
-		xtcp_fin(sk, cb);
+	/* Seventh and eighth: text and FIN */
+	if (cb->seq == cb->end_seq ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return false;
+	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
+	if ((sk->sk_shutdown & RCV_SHUTDOWN) && skb->len &&
+	    xtcp_after(xtcp_data_end(skb), xs->rcv_nxt)) {
+		/* Data after close(): nobody will read it (as TCP) */
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONDATA);
+		xtcp_send_active_reset(sk, GFP_ATOMIC);
+		sk->sk_err = ECONNRESET;
+		xtcp_done(sk);
+		return false;
+	}
+	return xtcp_data_queue(sk, skb);
 }
 
 /*
@@ -306,7 +628,8 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		xtcp_rcv_synsent(sk, skb);
 		break;
 	default:
-		xtcp_rcv_synchronized(sk, skb);
+		if (xtcp_rcv_synchronized(sk, skb))
+			return;
 		break;
 	}
 	consume_skb(skb);
@@ -363,6 +686,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	struct net *net = dev_net(skb->dev);
 	const struct iphdr *iph;
 	const struct tcphdr *th;
+	struct xtcp_tw *tw;
 	struct sock *sk;
 
 	if (skb->pkt_type != PACKET_HOST)
@@ -389,6 +713,14 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		xtcp_rcv_established_path(sk, skb);
 		sock_put(sk);
 		return 0;
+	}
+	tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	if (tw) {
+		bool reopen = xtcp_tw_rcv(tw, skb);
+
+		xtcp_tw_put(tw);
+		if (!reopen)
+			goto discard;
 	}
 	sk = xtcp_lookup_listener(net, iph->daddr, th->dest);
 	if (sk) {

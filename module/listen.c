@@ -130,6 +130,7 @@ static int xtcp_child_init(struct sock *child, struct sock *parent,
 	err = xtcp_route(child);
 	if (err)
 		return err;
+	xtcp_synchronize(child);
 	return xtcp_ehash_child(child);
 }
 

@@ -116,41 +116,105 @@ static void xtcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
-static unsigned int xtcp_syn_options(struct sock *sk, u8 *opt)
+/*
+ * SYN options: MSS, and window scale (RFC 7323 2.2) preceded by a NOP so
+ * that the option list stays a multiple of four bytes. A SYN-ACK offers
+ * window scaling only if the peer's SYN did.
+ */
+static unsigned int xtcp_syn_options(struct sock *sk, u8 *opt, bool synack)
 {
-	u16 mss = xtcp_sk(sk)->mss_cache;
+	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	opt[0] = XTCPOPT_MSS;
 	opt[1] = XTCPOLEN_MSS;
-	put_unaligned_be16(mss, opt + 2);
-	return XTCPOLEN_MSS;
+	put_unaligned_be16(xs->mss_cache, opt + 2);
+	if (synack && !xs->wscale_ok)
+		return XTCPOLEN_MSS;
+	opt[4] = XTCPOPT_NOP;
+	opt[5] = XTCPOPT_WINDOW;
+	opt[6] = XTCPOLEN_WINDOW;
+	opt[7] = XTCP_RCV_WSCALE;
+	return XTCPOLEN_MSS + 1 + XTCPOLEN_WINDOW;
 }
 
-static u16 xtcp_window_field(struct sock *sk)
+/* Free receive space, halved for skb overhead as TCP's adv_win_scale 1 */
+static u32 xtcp_space(const struct sock *sk)
 {
-	return min_t(u32, xtcp_sk(sk)->rcv_wnd, U16_MAX);
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	return free > 0 ? free / 2 : 0;
+}
+
+/**
+ * xtcp_receive_window() - what is left of the window we advertised last
+ * @xs: the socket
+ *
+ * Return: bytes the peer may still send beyond rcv_nxt.
+ */
+u32 xtcp_receive_window(const struct xtcp_sock *xs)
+{
+	s32 win = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+
+	return win > 0 ? win : 0;
 }
 
 /*
- * Send one segment of @sk with sequence number @seq and header @flags.
- * The payload, if any, is already in @skb. SYN segments carry the MSS
- * option.
+ * Choose the window for an outgoing segment. The right edge never moves
+ * left, and moves right only by at least min(rcvbuf / 2, MSS) (receiver
+ * silly-window avoidance, RFC 9293 3.8.6.2.2).
+ */
+static u16 xtcp_select_window(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 cur = xtcp_receive_window(xs);
+	u32 win = xtcp_space(sk);
+	u32 sws = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
+			xs->rcv_mss ? : xs->mss_cache);
+	u32 max_win = (u32)U16_MAX << xs->rcv_wscale;
+
+	win = min(win, max_win);
+	if (win < cur || win - cur < sws)
+		win = ALIGN(cur, 1 << xs->rcv_wscale);
+	else
+		win = round_down(win, 1 << xs->rcv_wscale);
+	win = min(win, max_win);
+	xs->rcv_wnd = win;
+	xs->rcv_wup = xs->rcv_nxt;
+	return win >> xs->rcv_wscale;
+}
+
+/*
+ * Build the header of one segment of @sk and send it. SYN segments carry
+ * the SYN options and an unscaled window; every other segment the scaled
+ * window. A segment with ACK set acknowledges rcv_nxt, which settles any
+ * pending delayed ACK.
  */
 static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
 			 u8 flags)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	u8 opt[XTCPOLEN_MSS];
+	u8 opt[XTCPOLEN_MSS + 1 + XTCPOLEN_WINDOW];
 	unsigned int optlen = 0;
-	u32 ack = (flags & XTCPHDR_ACK) ? xs->rcv_nxt : 0;
+	u32 ack = 0;
 	struct tcphdr *th;
+	u16 window;
 	int err;
 
-	if (flags & XTCPHDR_SYN)
-		optlen = xtcp_syn_options(sk, opt);
+	if (flags & XTCPHDR_SYN) {
+		optlen = xtcp_syn_options(sk, opt, flags & XTCPHDR_ACK);
+		window = min_t(u32, xtcp_space(sk), U16_MAX);
+		xs->rcv_wnd = window;
+		xs->rcv_wup = xs->rcv_nxt;
+	} else {
+		window = xtcp_select_window(sk);
+	}
+	if (flags & XTCPHDR_ACK) {
+		ack = xs->rcv_nxt;
+		xtcp_ack_sent(sk);
+	}
 	th = xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
-			      flags, xtcp_window_field(sk), optlen);
+			      flags, window, optlen);
 	memcpy(th + 1, opt, optlen);
 	xtcp_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 
@@ -205,6 +269,19 @@ void xtcp_send_ack(struct sock *sk)
 }
 
 /**
+ * xtcp_send_probe() - probe a zero window
+ * @sk: synchronised socket
+ *
+ * As Linux TCP: an ACK with the already acknowledged sequence number
+ * snd_una - 1, which the peer must answer with an ACK showing its window.
+ */
+void xtcp_send_probe(struct sock *sk)
+{
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ZEROWINDOWPROBES);
+	xtcp_send_ctl(sk, xtcp_sk(sk)->snd_una - 1, XTCPHDR_ACK, GFP_ATOMIC);
+}
+
+/**
  * xtcp_send_active_reset() - abort a connection towards the peer
  * @sk: synchronised socket
  * @gfp: allocation context
@@ -212,6 +289,248 @@ void xtcp_send_ack(struct sock *sk)
 void xtcp_send_active_reset(struct sock *sk, gfp_t gfp)
 {
 	xtcp_send_ctl(sk, xtcp_sk(sk)->snd_nxt, XTCPHDR_RST | XTCPHDR_ACK, gfp);
+}
+
+/*
+ * Send a copy of a queued segment. The queued skb keeps its payload for
+ * retransmission; when an earlier copy is still in flight (cloned), the
+ * header room is shared, so a private copy is made instead, as
+ * __tcp_transmit_skb() does.
+ */
+static int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct sk_buff *copy;
+
+	if (skb_cloned(skb))
+		copy = pskb_copy(skb, GFP_ATOMIC);
+	else
+		copy = skb_clone(skb, GFP_ATOMIC);
+	if (!copy)
+		return -ENOBUFS;
+	cb->when_us = xtcp_clock_us();
+	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
+}
+
+/**
+ * xtcp_retransmit_skb() - resend one queued segment
+ * @sk: the socket
+ * @skb: the segment, on the write queue and already sent once
+ *
+ * Return: 0 or a negative errno.
+ */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int err;
+
+	XTCP_SKB_CB(skb)->retrans = 1;
+	err = xtcp_transmit_queued(sk, skb);
+	if (err)
+		return err;
+	xs->total_retrans++;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	return 0;
+}
+
+/*
+ * Split @skb so that it carries @len bytes and a new skb after it on the
+ * write queue carries the rest. Queued payload is linear.
+ */
+static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 rest = skb->len - len;
+	struct sk_buff *tail;
+
+	tail = alloc_skb(XTCP_MAX_HEADER + rest, GFP_ATOMIC);
+	if (!tail)
+		return -ENOBUFS;
+	skb_reserve(tail, XTCP_MAX_HEADER);
+	skb_put_data(tail, skb->data + len, rest);
+	*XTCP_SKB_CB(tail) = *cb;
+	XTCP_SKB_CB(tail)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= ~(XTCPHDR_FIN | XTCPHDR_PSH);
+	skb_trim(skb, len);
+	sk_wmem_queued_add(sk, tail->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, tail);
+	return 0;
+}
+
+/* Nagle (RFC 9293 3.8.6.2.1): hold a small last segment while data is in flight */
+static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return !xs->nodelay && skb->len < xs->mss_cache &&
+	       !(XTCP_SKB_CB(skb)->flags & XTCPHDR_FIN) &&
+	       xs->snd_nxt != xs->snd_una &&
+	       skb_queue_is_last(&sk->sk_write_queue, skb);
+}
+
+static void xtcp_advance_send_head(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (xtcp_before(cb->seq, xs->snd_max)) {
+		XTCP_SKB_CB(skb)->retrans = 1;
+		xs->total_retrans++;
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	}
+	xs->snd_nxt = cb->end_seq;
+	if (xtcp_after(xs->snd_nxt, xs->snd_max))
+		xs->snd_max = xs->snd_nxt;
+	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			NULL : skb->next;
+}
+
+/**
+ * xtcp_write_xmit() - send queued data as far as the windows allow
+ * @sk: a synchronised socket, locked
+ *
+ * The usable window is min(peer's window, cwnd) less the data in flight
+ * (RFC 5681 section 2). A segment larger than the remaining peer window
+ * is split when nothing else is in flight; when the peer's window is
+ * closed, the persist timer takes over.
+ */
+void xtcp_write_xmit(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = xs->send_head)) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 wnd_end = xs->snd_una + xs->snd_wnd;
+
+		if (xtcp_flight_segs(xs) >= xs->snd_cwnd)
+			break;
+		if (xtcp_after(cb->end_seq, wnd_end)) {
+			u32 fits = xtcp_after(wnd_end, cb->seq) ?
+				   wnd_end - cb->seq : 0;
+
+			if (xs->snd_nxt != xs->snd_una)
+				break;
+			if (!fits || (fits >= skb->len && !(cb->flags & XTCPHDR_FIN)) ||
+			    xtcp_fragment(sk, skb, fits)) {
+				xtcp_arm_probe_timer(sk);
+				break;
+			}
+		}
+		if (xtcp_nagle_holds(sk, skb))
+			break;
+		if (xtcp_transmit_queued(sk, skb))
+			break;
+		xtcp_advance_send_head(sk, skb);
+		if (xs->pending != XTCP_TIME_RETRANS)
+			xtcp_arm_retrans_timer(sk);
+	}
+}
+
+/**
+ * xtcp_send_fin() - queue our FIN behind any data and send what can go
+ * @sk: the socket, locked, in process context
+ *
+ * The FIN rides on the last queued segment when that one is unsent;
+ * otherwise it gets a segment of its own. It takes one sequence number and
+ * is retransmitted like data (RFC 9293 3.10.4).
+ */
+void xtcp_send_fin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb && xs->send_head && !skb_cloned(skb)) {
+		XTCP_SKB_CB(skb)->flags |= XTCPHDR_FIN;
+		XTCP_SKB_CB(skb)->end_seq++;
+		xs->write_seq++;
+	} else {
+		skb = alloc_skb(XTCP_MAX_HEADER, sk->sk_allocation | __GFP_NOFAIL);
+		skb_reserve(skb, XTCP_MAX_HEADER);
+		xtcp_skb_entail(sk, skb, XTCPHDR_ACK | XTCPHDR_FIN);
+	}
+	xs->fin_queued = 1;
+	xtcp_write_xmit(sk);
+}
+
+/**
+ * xtcp_skb_entail() - append a new segment to the write queue
+ * @sk: the socket
+ * @skb: the segment, its payload in place and its length final
+ * @flags: header flags (ACK, and PSH or FIN)
+ */
+void xtcp_skb_entail(struct sock *sk, struct sk_buff *skb, u8 flags)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	cb->seq = xs->write_seq;
+	cb->end_seq = xs->write_seq + skb->len + !!(flags & XTCPHDR_FIN);
+	cb->flags = flags;
+	cb->retrans = 0;
+	xs->write_seq = cb->end_seq;
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!xs->send_head)
+		xs->send_head = skb;
+}
+
+/**
+ * xtcp_v4_send_reply() - send a segment that belongs to no socket
+ * @net: namespace
+ * @saddr: our address
+ * @daddr: the peer's address
+ * @sport: our port
+ * @dport: the peer's port
+ * @seq: sequence number
+ * @ack: acknowledgment number
+ * @flags: header flags
+ * @window: window field
+ *
+ * Used for resets to stray segments and for the ACKs of TIME_WAIT.
+ */
+void xtcp_v4_send_reply(struct net *net, __be32 saddr, __be32 daddr,
+			__be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+			u16 window)
+{
+	struct sk_buff *skb;
+	struct rtable *rt;
+	struct flowi4 fl4;
+	struct iphdr *iph;
+
+	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
+			   daddr, saddr, dport, sport, sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+	skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	xtcp_push_header(skb, sport, dport, seq, ack, flags, window, 0);
+	xtcp_checksum(skb, fl4.saddr, fl4.daddr);
+
+	skb_dst_set(skb, &rt->dst);
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) >> 2;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = xtcp_ipproto;
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	iph->tot_len = htons(skb->len);
+	ip_select_ident(net, skb, NULL);
+	skb->protocol = htons(ETH_P_IP);
+
+	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
+	if (flags & XTCPHDR_RST)
+		XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
+	ip_local_out(net, NULL, skb);
 }
 
 /**
@@ -228,51 +547,12 @@ void xtcp_v4_send_reset(struct net *net, struct sk_buff *skb)
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	struct sk_buff *rskb;
-	struct rtable *rt;
-	struct flowi4 fl4;
-	struct iphdr *riph;
-	u32 seq = 0, ack = 0;
-	u8 flags = XTCPHDR_RST;
 
-	if (cb->flags & XTCPHDR_ACK) {
-		seq = cb->ack_seq;
-	} else {
-		ack = cb->end_seq;
-		flags |= XTCPHDR_ACK;
-	}
-
-	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
-			   iph->saddr, iph->daddr, th->source, th->dest,
-			   sock_net_uid(net, NULL));
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return;
-
-	rskb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-	if (!rskb) {
-		ip_rt_put(rt);
-		return;
-	}
-	xtcp_push_header(rskb, th->dest, th->source, seq, ack, flags, 0, 0);
-	xtcp_checksum(rskb, iph->daddr, iph->saddr);
-
-	skb_dst_set(rskb, &rt->dst);
-	riph = skb_push(rskb, sizeof(*riph));
-	skb_reset_network_header(rskb);
-	riph->version = 4;
-	riph->ihl = sizeof(*riph) >> 2;
-	riph->tos = 0;
-	riph->frag_off = htons(IP_DF);
-	riph->ttl = ip4_dst_hoplimit(&rt->dst);
-	riph->protocol = xtcp_ipproto;
-	riph->saddr = fl4.saddr;
-	riph->daddr = fl4.daddr;
-	riph->tot_len = htons(rskb->len);
-	ip_select_ident(net, rskb, NULL);
-	rskb->protocol = htons(ETH_P_IP);
-
-	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
-	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
-	ip_local_out(net, NULL, rskb);
+	if (cb->flags & XTCPHDR_ACK)
+		xtcp_v4_send_reply(net, iph->daddr, iph->saddr, th->dest,
+				   th->source, cb->ack_seq, 0, XTCPHDR_RST, 0);
+	else
+		xtcp_v4_send_reply(net, iph->daddr, iph->saddr, th->dest,
+				   th->source, 0, cb->end_seq,
+				   XTCPHDR_RST | XTCPHDR_ACK, 0);
 }

@@ -37,6 +37,10 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_CHALLENGEACKS]	= "ChallengeAcks",
 	[XTCP_MIB_ABORTONCLOSE]		= "AbortOnClose",
 	[XTCP_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
+	[XTCP_MIB_ABORTONDATA]		= "AbortOnData",
+	[XTCP_MIB_ABORTONLINGER]	= "AbortOnLinger",
+	[XTCP_MIB_BACKLOGDROP]		= "BacklogDrop",
+	[XTCP_MIB_RCVQDROP]		= "RcvQDrop",
 };
 
 static const char * const xtcp_state_names[] = {
@@ -82,18 +86,30 @@ static int xtcp_snmp_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+static unsigned long xtcp_timer_left_ms(const struct timer_list *t)
+{
+	long left = READ_ONCE(t->expires) - jiffies;
+
+	return left > 0 ? jiffies_to_msecs(left) : 0;
+}
+
 static void xtcp_timer_info(const struct sock *sk, const char **name,
 			    unsigned long *ms)
 {
-	const struct timer_list *t = &xtcp_sk(sk)->retrans_timer;
+	const struct xtcp_sock *xs = xtcp_sk(sk);
 
 	*name = "off";
 	*ms = 0;
-	if (timer_pending(t)) {
-		long left = READ_ONCE(t->expires) - jiffies;
-
-		*name = "retrans";
-		*ms = left > 0 ? jiffies_to_msecs(left) : 0;
+	if (timer_pending(&xs->retrans_timer)) {
+		*name = READ_ONCE(xs->pending) == XTCP_TIME_PROBE ?
+			"persist" : "retrans";
+		*ms = xtcp_timer_left_ms(&xs->retrans_timer);
+	} else if (timer_pending(&xs->delack_timer)) {
+		*name = "delack";
+		*ms = xtcp_timer_left_ms(&xs->delack_timer);
+	} else if (timer_pending(&xs->life_timer)) {
+		*name = "timewait";
+		*ms = xtcp_timer_left_ms(&xs->life_timer);
 	}
 }
 
@@ -109,8 +125,8 @@ static void xtcp_sock_row(struct seq_file *seq, struct sock *sk, int sl)
 	if (state == TCP_LISTEN) {
 		rxq = READ_ONCE(sk->sk_ack_backlog);
 	} else {
-		txq = READ_ONCE(xs->snd_nxt) - READ_ONCE(xs->snd_una);
-		rxq = 0;
+		txq = READ_ONCE(xs->write_seq) - READ_ONCE(xs->snd_una);
+		rxq = READ_ONCE(xs->rcv_nxt) - READ_ONCE(xs->copied_seq);
 	}
 	xtcp_timer_info(sk, &timer, &ms);
 	seq_printf(seq, "%d %pI4:%u %pI4:%u %s %u %u %s %lu %u %u %lu\n",
@@ -125,6 +141,7 @@ static void xtcp_sock_row(struct seq_file *seq, struct sock *sk, int sl)
 static int xtcp_sockets_show(struct seq_file *seq, void *v)
 {
 	struct xtcp_net *xn = xtcp_pernet(seq_file_single_net(seq));
+	struct xtcp_tw *tw;
 	struct sock *sk;
 	unsigned int i;
 	int sl = 0;
@@ -137,6 +154,12 @@ static int xtcp_sockets_show(struct seq_file *seq, void *v)
 	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
 		sk_for_each(sk, &xn->ehash[i])
 			xtcp_sock_row(seq, sk, sl++);
+	for (i = 0; i < ARRAY_SIZE(xn->twhash); i++)
+		hlist_for_each_entry(tw, &xn->twhash[i], node)
+			seq_printf(seq, "%d %pI4:%u %pI4:%u TIME_WAIT 0 0 timewait %lu 0 0 0\n",
+				   sl++, &tw->saddr, ntohs(tw->sport),
+				   &tw->daddr, ntohs(tw->dport),
+				   xtcp_tw_left_ms(tw));
 	spin_unlock_bh(&xn->lock);
 	return 0;
 }

@@ -144,23 +144,6 @@ static long xtcp_wait_for_connect(struct sock *sk, long timeo)
 	return timeo;
 }
 
-static int xtcp_disconnect(struct sock *sk)
-{
-	int old = sk->sk_state;
-
-	if (old == TCP_LISTEN)
-		xtcp_listen_stop(sk);
-	else if ((1 << old) & ~(TCPF_CLOSE | TCPF_SYN_SENT))
-		xtcp_send_active_reset(sk, GFP_KERNEL);
-	xtcp_done(sk);
-	sk->sk_shutdown = 0;
-	sk->sk_err = 0;
-	inet_sk(sk)->inet_daddr = 0;
-	inet_sk(sk)->inet_dport = 0;
-	sk_dst_reset(sk);
-	return 0;
-}
-
 /* The same state walk as __inet_stream_connect() */
 static int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
 			int addr_len, int flags)
@@ -345,45 +328,6 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-static int xtcp_shutdown(struct socket *sock, int how)
-{
-	struct sock *sk = sock->sk;
-	int err = 0;
-
-	how++;
-	if ((how & ~SHUTDOWN_MASK) || !how)
-		return -EINVAL;
-
-	lock_sock(sk);
-	if (sock->state == SS_CONNECTING) {
-		if ((1 << sk->sk_state) &
-		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
-			sock->state = SS_DISCONNECTING;
-		else
-			sock->state = SS_CONNECTED;
-	}
-
-	switch (sk->sk_state) {
-	case TCP_CLOSE:
-		err = -ENOTCONN;
-		fallthrough;
-	default:
-		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-		break;
-	case TCP_LISTEN:
-		if (!(how & RCV_SHUTDOWN))
-			break;
-		fallthrough;
-	case TCP_SYN_SENT:
-		xtcp_disconnect(sk);
-		sock->state = SS_UNCONNECTED;
-		break;
-	}
-	sk->sk_state_change(sk);
-	release_sock(sk);
-	return err;
-}
-
 static int xtcp_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
@@ -428,15 +372,22 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->state = sk->sk_state;
+	info->ca_state = xs->ca_state;
 	info->retransmits = xs->retransmits;
 	info->backoff = xs->backoff;
+	info->snd_wscale = xs->snd_wscale;
+	info->rcv_wscale = xs->rcv_wscale;
+	info->snd_cwnd = xs->snd_cwnd;
+	info->snd_ssthresh = xs->snd_ssthresh;
+	info->bytes_acked = xs->bytes_acked;
+	info->bytes_received = xs->bytes_received;
 	info->rto_us = jiffies_to_usecs(xs->rto);
 	info->srtt_us = xs->srtt_us;
 	info->rttvar_us = xs->rttvar_us;
 	info->snd_mss = xs->mss_cache;
 	info->rcv_mss = xs->rx_mss;
 	info->snd_wnd = xs->snd_wnd;
-	info->rcv_wnd = xs->rcv_wnd;
+	info->rcv_wnd = xtcp_receive_window(xs);
 	info->unacked = xs->snd_nxt - xs->snd_una;
 	info->total_retrans = xs->total_retrans;
 	info->segs_out = xs->segs_out;
@@ -482,27 +433,6 @@ static int xtcp_getsockopt(struct socket *sock, int level, int optname,
 	return 0;
 }
 
-/**
- * xtcp_close() - the user closes a socket
- * @sk: the socket
- * @timeout: SO_LINGER time
- */
-void xtcp_close(struct sock *sk, long timeout)
-{
-	lock_sock(sk);
-	sk->sk_shutdown = SHUTDOWN_MASK;
-	if (sk->sk_state == TCP_LISTEN)
-		xtcp_listen_stop(sk);
-	else if ((1 << sk->sk_state) & ~(TCPF_CLOSE | TCPF_SYN_SENT))
-		xtcp_send_active_reset(sk, GFP_KERNEL);
-	xtcp_done(sk);
-	xtcp_unbind_port(sk);
-	sock_orphan(sk);
-	release_sock(sk);
-	xtcp_kill_timers(sk);
-	sock_put(sk);
-}
-
 static int xtcp_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -528,7 +458,7 @@ struct proto_ops xtcp_stream_ops = {
 	.shutdown	= xtcp_shutdown,
 	.setsockopt	= xtcp_setsockopt,
 	.getsockopt	= xtcp_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= xtcp_sendmsg,
+	.recvmsg	= xtcp_recvmsg,
 	.mmap		= sock_no_mmap,
 };

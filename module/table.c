@@ -37,6 +37,10 @@ void xtcp_table_init(struct xtcp_net *xn)
 		INIT_HLIST_HEAD(&xn->lhash[i]);
 	for (i = 0; i < ARRAY_SIZE(xn->bhash); i++)
 		INIT_HLIST_HEAD(&xn->bhash[i]);
+	for (i = 0; i < ARRAY_SIZE(xn->twhash); i++)
+		INIT_HLIST_HEAD(&xn->twhash[i]);
+	for (i = 0; i < ARRAY_SIZE(xn->tw_bhash); i++)
+		INIT_HLIST_HEAD(&xn->tw_bhash[i]);
 }
 
 static struct hlist_head *xtcp_ehash_bucket(struct xtcp_net *xn,
@@ -86,7 +90,7 @@ static bool xtcp_bind_conflict(struct xtcp_net *xn, const struct sock *sk,
 			continue;
 		return true;
 	}
-	return false;
+	return xtcp_tw_port_conflict(xn, sk, port);
 }
 
 static bool xtcp_port_in_use(struct xtcp_net *xn, u16 port)
@@ -111,7 +115,7 @@ static bool xtcp_tuple_in_use(struct xtcp_net *xn, __be32 laddr,
 		    i2->inet_daddr == raddr && i2->inet_dport == rport)
 			return true;
 	}
-	return false;
+	return xtcp_tw_tuple_in_use(xn, laddr, lport, raddr, rport);
 }
 
 static void xtcp_bhash_add(struct xtcp_net *xn, struct sock *sk, u16 port)
@@ -147,7 +151,8 @@ static u16 xtcp_pick_port(struct xtcp_net *xn, struct sock *sk,
 
 static bool xtcp_port_fits_bind(struct xtcp_net *xn, struct sock *sk, u16 port)
 {
-	return !xtcp_port_in_use(xn, port);
+	return !xtcp_port_in_use(xn, port) &&
+	       !xtcp_tw_port_conflict(xn, sk, port);
 }
 
 static bool xtcp_port_fits_connect(struct xtcp_net *xn, struct sock *sk,

@@ -7,6 +7,12 @@
  * in softirq under bh_lock_sock; when the user owns the socket it sets a
  * deferred bit instead, and xtcp_release_cb() runs the work when the user
  * releases the socket, as TCP does.
+ *
+ * The retransmission timer serves the handshake (SYN, SYN-ACK), data and
+ * FIN retransmission (RFC 6298) and, while the peer's window is closed,
+ * zero-window probes (the persist timer, RFC 9293 3.8.6.1);
+ * xtcp_sock.pending says which. The delayed-ACK timer sends an ACK that
+ * in-order data left owed (RFC 9293 3.8.6.3).
  */
 
 #include "xtcp.h"
@@ -22,6 +28,15 @@ unsigned long xtcp_rto_max(const struct sock *sk)
 	return msecs_to_jiffies(XTCP_SYSCTL(sk, rto_max_ms));
 }
 
+/* The RTO with its exponential backoff applied, capped at rto_max */
+static unsigned long xtcp_rto_backed_off(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long rto = xs->rto << min_t(u8, xs->backoff, 15);
+
+	return min(rto, xtcp_rto_max(sk));
+}
+
 /**
  * xtcp_reset_retrans_timer() - (re)arm the retransmission timer
  * @sk: the socket
@@ -29,7 +44,43 @@ unsigned long xtcp_rto_max(const struct sock *sk)
  */
 void xtcp_reset_retrans_timer(struct sock *sk, unsigned long when)
 {
+	xtcp_sk(sk)->pending = XTCP_TIME_RETRANS;
 	sk_reset_timer(sk, &xtcp_sk(sk)->retrans_timer, jiffies + when);
+}
+
+/**
+ * xtcp_arm_retrans_timer() - arm the retransmission timer for one RTO
+ * @sk: the socket
+ */
+void xtcp_arm_retrans_timer(struct sock *sk)
+{
+	xtcp_reset_retrans_timer(sk, xtcp_rto_backed_off(sk));
+}
+
+/**
+ * xtcp_arm_probe_timer() - start probing a closed peer window, unless
+ *	already probing
+ * @sk: the socket
+ */
+void xtcp_arm_probe_timer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->pending == XTCP_TIME_PROBE && timer_pending(&xs->retrans_timer))
+		return;
+	xs->pending = XTCP_TIME_PROBE;
+	sk_reset_timer(sk, &xs->retrans_timer,
+		       jiffies + xtcp_rto_backed_off(sk));
+}
+
+/**
+ * xtcp_stop_retrans_timer() - nothing left to retransmit or probe
+ * @sk: the socket
+ */
+void xtcp_stop_retrans_timer(struct sock *sk)
+{
+	xtcp_sk(sk)->pending = 0;
+	sk_stop_timer(sk, &xtcp_sk(sk)->retrans_timer);
 }
 
 /*
@@ -39,20 +90,17 @@ void xtcp_reset_retrans_timer(struct sock *sk, unsigned long when)
 static void xtcp_backoff_and_rearm(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	unsigned long rto;
 
 	xs->retransmits++;
 	if (xs->backoff < 31)
 		xs->backoff++;
-	rto = min(xs->rto << min_t(u8, xs->backoff, 15), xtcp_rto_max(sk));
-	xtcp_reset_retrans_timer(sk, rto);
+	xtcp_arm_retrans_timer(sk);
 }
 
-/* A connection attempt ran out of retries (RFC 9293 3.8.3: R2 for SYN) */
-static void xtcp_connect_timed_out(struct sock *sk)
+/* Give up on a connection: its peer stopped answering */
+static void xtcp_write_err(struct sock *sk)
 {
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
-	sk->sk_err = ETIMEDOUT;
+	sk->sk_err = READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT;
 	xtcp_done(sk);
 	sk_error_report(sk);
 }
@@ -63,10 +111,11 @@ static void xtcp_retransmit_syn(struct sock *sk, int limit, bool synack)
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
 	if (xs->retransmits >= limit) {
-		if (xs->parent)
+		if (xs->parent) {
 			xtcp_child_drop(sk);
-		else
-			xtcp_connect_timed_out(sk);
+			return;
+		}
+		xtcp_write_err(sk);
 		return;
 	}
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SYNRETRANS);
@@ -80,39 +129,143 @@ static void xtcp_retransmit_syn(struct sock *sk, int limit, bool synack)
 }
 
 /*
- * The retransmission timer expired: resend the SYN of an active open, or
- * the SYN-ACK of a passive (or simultaneous) open.
+ * RFC 6298 (5.4)-(5.7) for data and FIN: collapse the window, go back to
+ * the oldest unacknowledged segment and resend from there as the window
+ * reopens; after retries2 expiries the connection is dropped.
  */
+static void xtcp_retransmit_data(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (skb_queue_empty(&sk->sk_write_queue) ||
+	    xs->snd_una == xs->snd_nxt) {
+		xs->pending = 0;
+		return;
+	}
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
+	if (xs->retransmits >= XTCP_SYSCTL(sk, retries2)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
+		xtcp_write_err(sk);
+		return;
+	}
+	xtcp_enter_loss(sk);
+	xs->send_head = skb_peek(&sk->sk_write_queue);
+	xs->snd_nxt = xs->snd_una;
+	xtcp_write_xmit(sk);
+	xtcp_backoff_and_rearm(sk);
+}
+
+/* RFC 9293 3.8.6.1: the persist timer probes a closed window */
+static void xtcp_probe_timer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->pending = 0;
+	if (!xs->send_head || xs->snd_nxt != xs->snd_una) {
+		xtcp_write_xmit(sk);
+		return;
+	}
+	if (xs->probes >= XTCP_SYSCTL(sk, retries2)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
+		xtcp_write_err(sk);
+		return;
+	}
+	xs->probes++;
+	if (xs->backoff < 31)
+		xs->backoff++;
+	xtcp_send_probe(sk);
+	xtcp_arm_probe_timer(sk);
+}
+
 static void xtcp_retransmit_timer(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	switch (sk->sk_state) {
+	case TCP_CLOSE:
+	case TCP_LISTEN:
+		return;
 	case TCP_SYN_SENT:
 		xtcp_retransmit_syn(sk, XTCP_SYSCTL(sk, syn_retries), false);
-		break;
+		return;
 	case TCP_SYN_RECV:
 		xtcp_retransmit_syn(sk, xs->parent ?
 					XTCP_SYSCTL(sk, synack_retries) :
 					XTCP_SYSCTL(sk, syn_retries), true);
-		break;
-	default:
-		break;
+		return;
 	}
+	if (xs->pending == XTCP_TIME_PROBE)
+		xtcp_probe_timer(sk);
+	else if (xs->pending == XTCP_TIME_RETRANS)
+		xtcp_retransmit_data(sk);
+}
+
+static void xtcp_delack_timer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->ack_pending ||
+	    (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
+		return;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
+	xtcp_send_ack(sk);
+}
+
+/* RFC 9293 3.10.7.4: an orphaned FIN_WAIT2 does not wait for ever */
+static void xtcp_life_timer(struct sock *sk)
+{
+	if (sk->sk_state != TCP_FIN_WAIT2 || !sock_flag(sk, SOCK_DEAD))
+		return;
+	xtcp_send_active_reset(sk, GFP_ATOMIC);
+	xtcp_done(sk);
+}
+
+/**
+ * xtcp_arm_fin_wait2_timer() - bound the life of an orphaned FIN_WAIT2
+ * @sk: the socket
+ */
+void xtcp_arm_fin_wait2_timer(struct sock *sk)
+{
+	sk_reset_timer(sk, &xtcp_sk(sk)->life_timer, jiffies +
+		       msecs_to_jiffies(XTCP_SYSCTL(sk, fin_timeout_ms)));
+}
+
+/*
+ * Run @work now, or defer it to xtcp_release_cb() with a reference when
+ * the user owns the socket.
+ */
+static void xtcp_timer_run(struct sock *sk, int bit,
+			   void (*work)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		work(sk);
+	else if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred))
+		sock_hold(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
 }
 
 static void xtcp_retrans_timer_fn(struct timer_list *t)
 {
 	struct xtcp_sock *xs = from_timer(xs, t, retrans_timer);
-	struct sock *sk = &xs->inet.sk;
 
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk))
-		xtcp_retransmit_timer(sk);
-	else if (!test_and_set_bit(XTCP_RETRANS_DEFERRED, &xs->deferred))
-		sock_hold(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	xtcp_timer_run(&xs->inet.sk, XTCP_RETRANS_DEFERRED,
+		       xtcp_retransmit_timer);
+}
+
+static void xtcp_delack_timer_fn(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, delack_timer);
+
+	xtcp_timer_run(&xs->inet.sk, XTCP_DELACK_DEFERRED, xtcp_delack_timer);
+}
+
+static void xtcp_life_timer_fn(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, life_timer);
+
+	xtcp_timer_run(&xs->inet.sk, XTCP_LIFE_DEFERRED, xtcp_life_timer);
 }
 
 /**
@@ -127,6 +280,43 @@ void xtcp_release_cb(struct sock *sk)
 		xtcp_retransmit_timer(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xs->deferred)) {
+		xtcp_delack_timer(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_LIFE_DEFERRED, &xs->deferred)) {
+		xtcp_life_timer(sk);
+		__sock_put(sk);
+	}
+}
+
+/**
+ * xtcp_schedule_ack() - owe the peer an ACK, sent by the delayed-ACK timer
+ *	unless a segment carries it first
+ * @sk: the socket
+ */
+void xtcp_schedule_ack(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->ack_pending = 1;
+	if (!timer_pending(&xs->delack_timer))
+		sk_reset_timer(sk, &xs->delack_timer, jiffies +
+			       msecs_to_jiffies(XTCP_SYSCTL(sk, delack_ms)));
+}
+
+/**
+ * xtcp_ack_sent() - a segment acknowledging rcv_nxt is going out
+ * @sk: the socket
+ */
+void xtcp_ack_sent(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->ack_pending = 0;
+	if (timer_pending(&xs->delack_timer))
+		sk_stop_timer(sk, &xs->delack_timer);
+	sk_stop_timer(sk, &xs->life_timer);
 }
 
 /**
@@ -138,7 +328,10 @@ void xtcp_init_timers(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	timer_setup(&xs->retrans_timer, xtcp_retrans_timer_fn, 0);
+	timer_setup(&xs->delack_timer, xtcp_delack_timer_fn, 0);
+	timer_setup(&xs->life_timer, xtcp_life_timer_fn, 0);
 	xs->deferred = 0;
+	xs->pending = 0;
 }
 
 /**
@@ -149,7 +342,12 @@ void xtcp_init_timers(struct sock *sk)
  */
 void xtcp_clear_timers(struct sock *sk)
 {
-	sk_stop_timer(sk, &xtcp_sk(sk)->retrans_timer);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->pending = 0;
+	xs->ack_pending = 0;
+	sk_stop_timer(sk, &xs->retrans_timer);
+	sk_stop_timer(sk, &xs->delack_timer);
 }
 
 /**
@@ -159,4 +357,6 @@ void xtcp_clear_timers(struct sock *sk)
 void xtcp_kill_timers(struct sock *sk)
 {
 	sk_stop_timer_sync(sk, &xtcp_sk(sk)->retrans_timer);
+	sk_stop_timer_sync(sk, &xtcp_sk(sk)->delack_timer);
+	sk_stop_timer_sync(sk, &xtcp_sk(sk)->life_timer);
 }

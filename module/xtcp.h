@@ -50,10 +50,15 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
 #define XTCPOPT_EOL		0
 #define XTCPOPT_NOP		1
 #define XTCPOPT_MSS		2
+#define XTCPOPT_WINDOW		3
 #define XTCPOLEN_MSS		4
+#define XTCPOLEN_WINDOW		3
+#define XTCP_MAX_WSCALE		14
+#define XTCP_RCV_WSCALE		7
+#define XTCP_INIT_CWND		10
 
 /* Header room for our segments: link layer, IPv4 and TCP with options */
-#define XTCP_MAX_HEADER		(MAX_HEADER + 128)
+#define XTCP_MAX_HEADER		(MAX_HEADER + 64)
 #define XTCP_HDR_LEN		20
 #define XTCP_DEFAULT_MSS	536
 #define XTCP_MIN_MSS		88
@@ -89,6 +94,10 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
  * @XTCP_MIB_CHALLENGEACKS: challenge ACKs sent (RFC 5961)
  * @XTCP_MIB_ABORTONCLOSE: connections reset by close with unread data
  * @XTCP_MIB_ABORTONTIMEOUT: connections dropped after too many timeouts
+ * @XTCP_MIB_ABORTONDATA: connections reset by data arriving after close
+ * @XTCP_MIB_ABORTONLINGER: connections reset by close with SO_LINGER {1, 0}
+ * @XTCP_MIB_BACKLOGDROP: segments dropped on a full socket backlog
+ * @XTCP_MIB_RCVQDROP: segments dropped for lack of receive memory
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -117,6 +126,10 @@ enum xtcp_mib_field {
 	XTCP_MIB_CHALLENGEACKS,
 	XTCP_MIB_ABORTONCLOSE,
 	XTCP_MIB_ABORTONTIMEOUT,
+	XTCP_MIB_ABORTONDATA,
+	XTCP_MIB_ABORTONLINGER,
+	XTCP_MIB_BACKLOGDROP,
+	XTCP_MIB_RCVQDROP,
 	__XTCP_MIB_MAX
 };
 
@@ -158,6 +171,8 @@ struct xtcp_sysctl {
  * @ehash: connections (SYN_SENT onwards) by 4-tuple, through sk_node; RCU
  * @lhash: listeners by local port, through sk_node; RCU
  * @bhash: every socket holding a local port, through sk_bind_node
+ * @twhash: TIME_WAIT entries by 4-tuple; RCU
+ * @tw_bhash: TIME_WAIT entries by local port
  * @mib: per-CPU counters
  * @sysctl: tunables
  * @sysctl_hdr: registration of @sysctl
@@ -168,10 +183,46 @@ struct xtcp_net {
 	struct hlist_head ehash[1 << XTCP_EHASH_BITS];
 	struct hlist_head lhash[1 << XTCP_LHASH_BITS];
 	struct hlist_head bhash[1 << XTCP_BHASH_BITS];
+	struct hlist_head twhash[1 << XTCP_EHASH_BITS];
+	struct hlist_head tw_bhash[1 << XTCP_BHASH_BITS];
 	struct xtcp_mib __percpu *mib;
 	struct xtcp_sysctl sysctl;
 	struct ctl_table_header *sysctl_hdr;
 	struct proc_dir_entry *proc_dir;
+};
+
+/**
+ * struct xtcp_tw - a connection in TIME_WAIT, kept without its socket
+ * @node: link in xtcp_net.twhash
+ * @bind_node: link in xtcp_net.tw_bhash
+ * @net: namespace
+ * @saddr: local address
+ * @daddr: remote address
+ * @sport: local port
+ * @dport: remote port
+ * @snd_nxt: our next sequence number (after our FIN)
+ * @rcv_nxt: the peer's next sequence number (after its FIN)
+ * @window: window field to put in our ACKs
+ * @reuse: the socket had SO_REUSEADDR (for bind conflicts)
+ * @refcnt: one for the tables, one per user
+ * @timer: the 2 MSL timer
+ * @rcu: deferred free
+ */
+struct xtcp_tw {
+	struct hlist_node node;
+	struct hlist_node bind_node;
+	struct net *net;
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	u32 snd_nxt;
+	u32 rcv_nxt;
+	u16 window;
+	bool reuse;
+	refcount_t refcnt;
+	struct timer_list timer;
+	struct rcu_head rcu;
 };
 
 /**
@@ -180,12 +231,16 @@ struct xtcp_net {
  * @end_seq: @seq plus SYN, FIN and payload length
  * @ack_seq: acknowledgment number of a received segment
  * @flags: TCP header flags (XTCPHDR_*)
+ * @retrans: the segment was retransmitted (no RTT sample from it, Karn)
+ * @when_us: time the segment was last sent, for RTT samples
  */
 struct xtcp_skb_cb {
 	u32 seq;
 	u32 end_seq;
 	u32 ack_seq;
 	u8 flags;
+	u8 retrans;
+	u64 when_us;
 };
 
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
@@ -193,6 +248,21 @@ struct xtcp_skb_cb {
 /* Bits of xtcp_sock.deferred: timer work postponed while the user owns the socket */
 enum {
 	XTCP_RETRANS_DEFERRED,
+	XTCP_DELACK_DEFERRED,
+	XTCP_LIFE_DEFERRED,
+};
+
+/* What the retransmission timer is armed for (xtcp_sock.pending) */
+enum {
+	XTCP_TIME_RETRANS = 1,
+	XTCP_TIME_PROBE,
+};
+
+/* Congestion states (xtcp_sock.ca_state, xtcp_info.ca_state) */
+enum {
+	XTCP_CA_OPEN,
+	XTCP_CA_RECOVERY,
+	XTCP_CA_LOSS,
 };
 
 /**
@@ -205,21 +275,45 @@ enum {
  * @snd_wnd: send window the peer advertised, in bytes
  * @snd_wl1: segment sequence number of the last window update
  * @snd_wl2: segment acknowledgment number of the last window update
+ * @snd_max: highest sequence number sent so far
+ * @write_seq: sequence number after the last byte queued by the user
  * @rcv_nxt: next sequence number expected
- * @rcv_wnd: receive window we advertise, in bytes
+ * @rcv_wnd: receive window we advertised last, in bytes
+ * @rcv_wup: rcv_nxt when we last advertised a window
+ * @copied_seq: next sequence number the user reads
  * @mss_cache: maximum segment size we send
  * @rx_mss: MSS the peer announced in its SYN
  * @user_mss: XTCP_MAXSEG clamp, 0 when unset
+ * @rcv_mss: largest segment received, for delayed-ACK decisions
+ * @snd_wscale: shift applied to the peer's window field
+ * @rcv_wscale: shift applied to our window field
  * @nodelay: XTCP_NODELAY is set
+ * @wscale_ok: both ends sent the window scale option
+ * @ack_pending: in-order data arrived that we have not acknowledged
+ * @fin_queued: our FIN is on the write queue
+ * @pending: XTCP_TIME_* event the retransmission timer is armed for
+ * @ca_state: XTCP_CA_* congestion state
+ * @dupacks: duplicate ACKs counted since the last new ACK
+ * @probes: zero-window probes sent without an answer
  * @backoff: exponential backoff shift of the retransmission timer
  * @retransmits: consecutive expiries of the retransmission timer
  * @rto: current retransmission timeout, in jiffies
- * @srtt_us: smoothed RTT, in microseconds
+ * @srtt_us: smoothed RTT, in microseconds; 0 before the first sample
  * @rttvar_us: RTT variation, in microseconds
+ * @snd_cwnd: congestion window, in segments
+ * @snd_ssthresh: slow-start threshold, in segments
+ * @snd_cwnd_cnt: ACKed segments towards the next congestion-avoidance step
+ * @recover: snd_max when loss recovery started (RFC 6582)
+ * @send_head: first skb of the write queue not yet sent, or NULL
+ * @ofo_queue: segments received out of order, sorted by sequence
  * @total_retrans: segments retransmitted over the connection's life
+ * @bytes_acked: bytes of ours the peer acknowledged
+ * @bytes_received: bytes received in order
  * @segs_in: segments received
  * @segs_out: segments sent
- * @retrans_timer: retransmits SYN, SYN-ACK and data
+ * @retrans_timer: retransmits SYN, SYN-ACK, data and FIN, or probes a zero window
+ * @delack_timer: sends a delayed ACK
+ * @life_timer: ends an orphaned FIN_WAIT2 after fin_timeout_ms
  * @deferred: XTCP_*_DEFERRED bits
  * @queue_lock: protects @syn_queue, @accept_queue and children's @parent
  * @syn_queue: a listener's children in SYN_RECV
@@ -238,24 +332,49 @@ struct xtcp_sock {
 	u32 snd_wnd;
 	u32 snd_wl1;
 	u32 snd_wl2;
+	u32 snd_max;
+	u32 write_seq;
 	u32 rcv_nxt;
 	u32 rcv_wnd;
+	u32 rcv_wup;
+	u32 copied_seq;
 
 	u16 mss_cache;
 	u16 rx_mss;
 	u16 user_mss;
-	u8 nodelay:1;
+	u16 rcv_mss;
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	u8 nodelay:1,
+	   wscale_ok:1,
+	   ack_pending:1,
+	   fin_queued:1;
+	u8 pending;
+	u8 ca_state;
+	u8 dupacks;
+	u8 probes;
 	u8 backoff;
 	u8 retransmits;
 	unsigned long rto;
 	u32 srtt_us;
 	u32 rttvar_us;
+	u32 snd_cwnd;
+	u32 snd_ssthresh;
+	u32 snd_cwnd_cnt;
+	u32 recover;
+
+	struct sk_buff *send_head;
+	struct sk_buff_head ofo_queue;
 
 	u32 total_retrans;
+	u64 bytes_acked;
+	u64 bytes_received;
 	u64 segs_in;
 	u64 segs_out;
 
 	struct timer_list retrans_timer;
+	struct timer_list delack_timer;
+	struct timer_list life_timer;
 	unsigned long deferred;
 
 	spinlock_t queue_lock;
@@ -305,9 +424,14 @@ static inline int xtcp_sysctl(const struct sock *sk, size_t offset)
 void xtcp_set_state(struct sock *sk, int state);
 void xtcp_done(struct sock *sk);
 void xtcp_init_sock(struct sock *sk);
+void xtcp_write_queue_purge(struct sock *sk);
+
+/* close.c */
+void xtcp_close(struct sock *sk, long timeout);
+int xtcp_disconnect(struct sock *sk);
+int xtcp_shutdown(struct socket *sock, int how);
 
 /* socket.c */
-void xtcp_close(struct sock *sk, long timeout);
 void xtcp_get_info(struct sock *sk, struct xtcp_info *info);
 
 /* table.c */
@@ -332,13 +456,39 @@ int xtcp_send_synack(struct sock *sk);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk, gfp_t gfp);
 void xtcp_v4_send_reset(struct net *net, struct sk_buff *skb);
+void xtcp_v4_send_reply(struct net *net, __be32 saddr, __be32 daddr,
+			__be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+			u16 window);
+void xtcp_send_fin(struct sock *sk);
 u16 xtcp_mss_for_dst(struct sock *sk, struct dst_entry *dst);
 int xtcp_route(struct sock *sk);
+void xtcp_send_probe(struct sock *sk);
+u32 xtcp_receive_window(const struct xtcp_sock *xs);
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void xtcp_write_xmit(struct sock *sk);
+void xtcp_skb_entail(struct sock *sk, struct sk_buff *skb, u8 flags);
+
+/* stream.c */
+void xtcp_write_space(struct sock *sk);
+int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		 int flags);
+void xtcp_cleanup_rbuf(struct sock *sk);
+
+/* cong.c */
+u64 xtcp_clock_us(void);
+void xtcp_rtt_sample(struct sock *sk, u32 rtt_us);
+u32 xtcp_flight_segs(const struct xtcp_sock *xs);
+void xtcp_enter_recovery(struct sock *sk);
+void xtcp_enter_loss(struct sock *sk);
+bool xtcp_cong_on_ack(struct sock *sk, u32 acked, u32 ack);
+void xtcp_cong_init(struct xtcp_sock *xs);
 
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs);
+void xtcp_synchronize(struct sock *sk);
 
 /* listen.c */
 int xtcp_listen_start(struct sock *sk, int backlog);
@@ -354,7 +504,28 @@ void xtcp_clear_timers(struct sock *sk);
 void xtcp_kill_timers(struct sock *sk);
 unsigned long xtcp_rto_max(const struct sock *sk);
 void xtcp_reset_retrans_timer(struct sock *sk, unsigned long when);
+void xtcp_arm_retrans_timer(struct sock *sk);
+void xtcp_arm_probe_timer(struct sock *sk);
+void xtcp_stop_retrans_timer(struct sock *sk);
+void xtcp_schedule_ack(struct sock *sk);
+void xtcp_ack_sent(struct sock *sk);
+void xtcp_arm_fin_wait2_timer(struct sock *sk);
 void xtcp_release_cb(struct sock *sk);
+
+/* timewait.c */
+int xtcp_tw_cache_init(void);
+void xtcp_tw_cache_exit(void);
+void xtcp_time_wait(struct sock *sk);
+struct xtcp_tw *xtcp_tw_lookup(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport);
+bool xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb);
+void xtcp_tw_put(struct xtcp_tw *tw);
+void xtcp_tw_purge(struct net *net);
+bool xtcp_tw_tuple_in_use(struct xtcp_net *xn, __be32 laddr, __be16 lport,
+			  __be32 raddr, __be16 rport);
+bool xtcp_tw_port_conflict(struct xtcp_net *xn, const struct sock *sk,
+			   u16 port);
+unsigned long xtcp_tw_left_ms(const struct xtcp_tw *tw);
 
 /* proc.c */
 const char *xtcp_state_name(int state);
