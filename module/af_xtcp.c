@@ -67,6 +67,8 @@ void xtcp_done(struct sock *sk)
 {
 	xtcp_set_state(sk, TCP_CLOSE);
 	xtcp_clear_timers(sk);
+	xtcp_write_queue_purge(sk);
+	skb_queue_purge(&xtcp_sk(sk)->ofo_queue);
 	sk->sk_shutdown = SHUTDOWN_MASK;
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
@@ -224,7 +226,6 @@ static int __init xtcp_init(void)
 		return -EINVAL;
 
 	xtcp_isn_init();
-	xtcp_stream_ops.family = xtcp_family;
 	xtcp_family_ops.family = xtcp_family;
 
 	err = xtcp_tw_cache_init();

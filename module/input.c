@@ -181,7 +181,6 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 	return 0;
 }
 
-
 /* Free what an ACK covers; one RTT sample per ACK, none from a
  * retransmitted segment (Karn's rule, RFC 6298 section 3).
  */

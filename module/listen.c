@@ -136,6 +136,7 @@ static int xtcp_child_init(struct sock *child, struct sock *parent,
 
 /* Drop a child that never became visible to anyone but its creator */
 static void xtcp_child_discard(struct sock *child)
+	__releases(&child->sk_lock.slock)
 {
 	xtcp_done(child);
 	bh_unlock_sock(child);
@@ -166,6 +167,8 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	child = sk_clone_lock(sk, GFP_ATOMIC);
 	if (!child)
 		goto drop;
+	/* sk_clone_lock() returns the child bh-locked */
+	__acquire(&child->sk_lock.slock);
 	if (xtcp_child_init(child, sk, skb)) {
 		xtcp_child_discard(child);
 		goto drop;

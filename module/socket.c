@@ -226,7 +226,7 @@ out:
 	return err;
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef XTCP_HAVE_ACCEPT_ARG
 static int xtcp_accept(struct socket *sock, struct socket *newsock,
 		       struct proto_accept_arg *arg)
 {
@@ -313,6 +313,7 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* Against xtcp_write_space(), as in tcp_poll() */
 				smp_mb__after_atomic();
 				if (sk_stream_is_writeable(sk))
 					mask |= EPOLLOUT | EPOLLWRNORM;
@@ -321,6 +322,7 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
+	/* sk_err is set before the state changes; see tcp_poll() */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))
@@ -444,7 +446,8 @@ static int xtcp_release(struct socket *sock)
 	return 0;
 }
 
-struct proto_ops xtcp_stream_ops = {
+const struct proto_ops xtcp_stream_ops = {
+	.family		= PF_XTCP,
 	.owner		= THIS_MODULE,
 	.release	= xtcp_release,
 	.bind		= xtcp_bind,

@@ -18,7 +18,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/xtcp.h>
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifdef XTCP_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
@@ -179,7 +179,7 @@ struct xtcp_sysctl {
  * @proc_dir: /proc/net/xtcp
  */
 struct xtcp_net {
-	spinlock_t lock;
+	spinlock_t lock;	/* serialises changes to every table below */
 	struct hlist_head ehash[1 << XTCP_EHASH_BITS];
 	struct hlist_head lhash[1 << XTCP_LHASH_BITS];
 	struct hlist_head bhash[1 << XTCP_BHASH_BITS];
@@ -377,7 +377,7 @@ struct xtcp_sock {
 	struct timer_list life_timer;
 	unsigned long deferred;
 
-	spinlock_t queue_lock;
+	spinlock_t queue_lock;	/* protects syn_queue, accept_queue, parent */
 	struct list_head syn_queue;
 	struct list_head accept_queue;
 	u32 syn_qlen;
@@ -390,9 +390,9 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 	return (struct xtcp_sock *)sk;
 }
 
-/* Paired with inet_sk_state_load() of lockless readers (poll, /proc) */
 static inline void xtcp_state_store(struct sock *sk, int state)
 {
+	/* Paired with inet_sk_state_load() of lockless readers (poll, /proc) */
 	smp_store_release(&sk->sk_state, state);
 }
 
@@ -400,7 +400,7 @@ extern unsigned int xtcp_net_id;
 extern int xtcp_family;
 extern int xtcp_ipproto;
 extern struct proto xtcp_prot;
-extern struct proto_ops xtcp_stream_ops;
+extern const struct proto_ops xtcp_stream_ops;
 
 static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 {
