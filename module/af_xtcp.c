@@ -154,10 +154,6 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 
 	inet = inet_sk(sk);
 	inet->uc_ttl = -1;
-	inet->mc_loop = 1;
-	inet->mc_ttl = 1;
-	inet->mc_index = 0;
-	inet->mc_list = NULL;
 	inet->pmtudisc = IP_PMTUDISC_DONT;
 	atomic_set(&inet->inet_id, get_random_u16());
 

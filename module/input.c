@@ -474,6 +474,7 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		if (xtcp_after(cb->seq, xs->rcv_nxt) ||
 		    skb_queue_empty(&xs->ofo_queue)) {
 			atomic_inc(&sk->sk_drops);
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVQDROP);
 			xtcp_send_ack(sk);
 			return false;
 		}
@@ -668,6 +669,7 @@ static void xtcp_rcv_established_path(struct sock *sk, struct sk_buff *skb)
 				  READ_ONCE(sk->sk_sndbuf))) {
 		bh_unlock_sock(sk);
 		atomic_inc(&sk->sk_drops);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_BACKLOGDROP);
 		kfree_skb(skb);
 		return;
 	}

@@ -50,7 +50,7 @@ int xtcp_route(struct sock *sk)
 	struct rtable *rt;
 
 	flowi4_init_output(fl4, sk->sk_bound_dev_if, sk->sk_mark,
-			   RT_CONN_FLAGS(sk), RT_SCOPE_UNIVERSE, sk->sk_protocol,
+			   ip_sock_rt_tos(sk), RT_SCOPE_UNIVERSE, sk->sk_protocol,
 			   inet_sk_flowi_flags(sk), inet->inet_daddr,
 			   inet->inet_saddr, inet->inet_dport, inet->inet_sport,
 			   sk->sk_uid);

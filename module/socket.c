@@ -46,7 +46,7 @@ static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 
 	chk = inet_addr_type(net, saddr);
 	if (saddr != htonl(INADDR_ANY) && chk != RTN_LOCAL &&
-	    !inet->freebind && !inet->transparent)
+	    !inet_can_nonlocal_bind(net, inet))
 		return -EADDRNOTAVAIL;
 	if (port && inet_port_requires_bind_service(net, port) &&
 	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
@@ -244,7 +244,6 @@ static int xtcp_accept(struct socket *sock, struct socket *newsock, int flags,
 		return err;
 
 	lock_sock(child);
-	sock_rps_record_flow(child);
 	sock_graft(child, newsock);
 	newsock->state = SS_CONNECTED;
 	release_sock(child);

@@ -72,7 +72,12 @@ int xtcp_sysctl_init_net(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(xtcp_sysctl_template) - 1; i++)
 		table[i].data = (char *)&xn->sysctl + (uintptr_t)table[i].data;
 
+#ifdef XTCP_HAVE_SYSCTL_SZ
+	xn->sysctl_hdr = register_net_sysctl_sz(net, "net/xtcp", table,
+						ARRAY_SIZE(xtcp_sysctl_template) - 1);
+#else
 	xn->sysctl_hdr = register_net_sysctl(net, "net/xtcp", table);
+#endif
 	if (!xn->sysctl_hdr) {
 		kfree(table);
 		return -ENOMEM;
