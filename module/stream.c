@@ -178,11 +178,12 @@ static int xtcp_recv_wait(struct sock *sk, long *timeo, size_t copied)
 		    signal_pending(current))
 			return 1;
 	} else {
-		if (sock_flag(sk, SOCK_DONE) ||
-		    (sk->sk_shutdown & RCV_SHUTDOWN))
+		if (sock_flag(sk, SOCK_DONE))
 			return 1;
 		if (sk->sk_err)
 			return sock_error(sk);
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			return 1;
 		if (sk->sk_state == TCP_CLOSE)
 			return -ENOTCONN;
 		if (!*timeo)
