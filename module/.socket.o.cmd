@@ -1485,6 +1485,8 @@ deps_/work/main/module/socket.o := \
   /usr/src/linux-headers-6.1.0-56-common/include/net/lwtunnel.h \
     $(wildcard include/config/LWTUNNEL) \
   /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/lwtunnel.h \
+  arch/x86/include/generated/uapi/asm/ioctls.h \
+  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/ioctls.h \
   /work/main/module/xtcp.h \
   include/generated/uapi/linux/version.h \
   /usr/src/linux-headers-6.1.0-56-common/include/net/netns/generic.h \

@@ -10,6 +10,9 @@
 #include <linux/capability.h>
 #include <net/ip.h>
 #include <net/route.h>
+#include <linux/ioctl.h>
+#include <asm/ioctls.h>
+#include <linux/sockios.h>
 
 #include "xtcp.h"
 
@@ -329,6 +332,38 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
+/* SIOCINQ, SIOCOUTQ and SIOCOUTQNSD, with TCP's meanings */
+static int xtcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int answ;
+
+	lock_sock(sk);
+	switch (cmd) {
+	case SIOCINQ:
+		answ = sk->sk_state == TCP_LISTEN ? -EINVAL :
+		       (int)(xs->rcv_nxt - xs->copied_seq -
+			     !!sock_flag(sk, SOCK_DONE));
+		break;
+	case SIOCOUTQ:
+		answ = sk->sk_state == TCP_LISTEN ? -EINVAL :
+		       (int)(xs->write_seq - xs->snd_una);
+		break;
+	case SIOCOUTQNSD:
+		answ = sk->sk_state == TCP_LISTEN ? -EINVAL :
+		       (int)(xs->write_seq - xs->snd_nxt);
+		break;
+	default:
+		release_sock(sk);
+		return -ENOIOCTLCMD;
+	}
+	release_sock(sk);
+	if (answ < 0)
+		return answ;
+	return put_user(answ, (int __user *)arg);
+}
+
 static int xtcp_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
@@ -455,7 +490,7 @@ const struct proto_ops xtcp_stream_ops = {
 	.accept		= xtcp_accept,
 	.getname	= xtcp_getname,
 	.poll		= xtcp_poll,
-	.ioctl		= sock_no_ioctl,
+	.ioctl		= xtcp_ioctl,
 	.listen		= xtcp_listen,
 	.shutdown	= xtcp_shutdown,
 	.setsockopt	= xtcp_setsockopt,
