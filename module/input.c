@@ -245,7 +245,6 @@ static void xtcp_new_ack(struct sock *sk, u32 ack)
 	xs->dupacks = 0;
 	xs->retransmits = 0;
 	xs->backoff = 0;
-	xs->probes = 0;
 
 	head = skb_peek(&sk->sk_write_queue);
 	if (xtcp_cong_on_ack(sk, acked, ack) && head && head != xs->send_head)
@@ -278,6 +277,8 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	if (xtcp_before(ack, xs->snd_una))
 		return true;
+	/* RFC 9293 3.8.6.1: an answered probe keeps the connection open */
+	xs->probes = 0;
 
 	if (xtcp_before(xs->snd_wl1, cb->seq) ||
 	    (xs->snd_wl1 == cb->seq && !xtcp_before(ack, xs->snd_wl2))) {
