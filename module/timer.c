@@ -97,6 +97,20 @@ static void xtcp_backoff_and_rearm(struct sock *sk)
 	xtcp_arm_retrans_timer(sk);
 }
 
+/*
+ * Retransmissions (or unanswered probes) before a connection is dropped:
+ * retries2, and at most XTCP_ORPHAN_RETRIES once the user has closed the
+ * socket, as TCP's tcp_orphan_retries.
+ */
+static int xtcp_retries_limit(const struct sock *sk)
+{
+	int limit = XTCP_SYSCTL(sk, retries2);
+
+	if (sock_flag(sk, SOCK_DEAD))
+		limit = min(limit, XTCP_ORPHAN_RETRIES);
+	return limit;
+}
+
 /* Give up on a connection: its peer stopped answering */
 static void xtcp_write_err(struct sock *sk)
 {
@@ -143,7 +157,7 @@ static void xtcp_retransmit_data(struct sock *sk)
 		return;
 	}
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
-	if (xs->retransmits >= XTCP_SYSCTL(sk, retries2)) {
+	if (xs->retransmits >= xtcp_retries_limit(sk)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
 		xtcp_write_err(sk);
 		return;
@@ -165,7 +179,7 @@ static void xtcp_probe_timer(struct sock *sk)
 		xtcp_write_xmit(sk);
 		return;
 	}
-	if (xs->probes >= XTCP_SYSCTL(sk, retries2)) {
+	if (xs->probes >= xtcp_retries_limit(sk)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
 		xtcp_write_err(sk);
 		return;

@@ -56,6 +56,7 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
 #define XTCP_MAX_WSCALE		14
 #define XTCP_RCV_WSCALE		7
 #define XTCP_INIT_CWND		10
+#define XTCP_ORPHAN_RETRIES	8
 
 /* Header room for our segments: link layer, IPv4 and TCP with options */
 #define XTCP_MAX_HEADER		(MAX_HEADER + 64)
