@@ -106,6 +106,7 @@ void xtcp_init_sock(struct sock *sk)
 	xtcp_init_timers(sk);
 	xs->rto = msecs_to_jiffies(XTCP_SYSCTL(sk, rto_initial_ms));
 	xs->mss_cache = XTCP_DEFAULT_MSS;
+	xs->rcv_ratio = XTCP_DEFAULT_RATIO;
 	xtcp_cong_init(xs);
 }
 

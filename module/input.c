@@ -482,6 +482,9 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		skb_queue_purge(&xs->ofo_queue);
 	}
 	skb_set_owner_r(skb, sk);
+	if (skb->len >= xs->rcv_mss && skb->truesize)
+		xs->rcv_ratio = clamp_t(u32, (skb->len << 8) / skb->truesize,
+					1, 255);
 
 	if (xtcp_after(cb->seq, xs->rcv_nxt)) {
 		queued = xtcp_ofo_insert(sk, skb);

@@ -137,12 +137,17 @@ static unsigned int xtcp_syn_options(struct sock *sk, u8 *opt, bool synack)
 	return XTCPOLEN_MSS + 1 + XTCPOLEN_WINDOW;
 }
 
-/* Free receive space, halved for skb overhead as TCP's adv_win_scale 1 */
+/*
+ * Free receive memory turned into bytes of window by the payload/truesize
+ * ratio of the segments received so far (TCP's scaling_ratio).
+ */
 static u32 xtcp_space(const struct sock *sk)
 {
 	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
-	return free > 0 ? free / 2 : 0;
+	if (free <= 0)
+		return 0;
+	return ((u64)free * xtcp_sk(sk)->rcv_ratio) >> 8;
 }
 
 /**

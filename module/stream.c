@@ -166,7 +166,8 @@ void xtcp_cleanup_rbuf(struct sock *sk)
 		return;
 	free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 	if (xs->ack_pending ||
-	    (free > 0 && (u32)free / 2 >= xtcp_receive_window(xs) + 2 * mss))
+	    (free > 0 && (((u64)free * xs->rcv_ratio) >> 8) >=
+			 xtcp_receive_window(xs) + 2 * mss))
 		xtcp_send_ack(sk);
 }
 

@@ -57,6 +57,7 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
 #define XTCP_RCV_WSCALE		7
 #define XTCP_INIT_CWND		10
 #define XTCP_ORPHAN_RETRIES	8
+#define XTCP_DEFAULT_RATIO	128
 
 /* Header room for our segments: link layer, IPv4 and TCP with options */
 #define XTCP_MAX_HEADER		(MAX_HEADER + 64)
@@ -286,6 +287,8 @@ enum {
  * @rx_mss: MSS the peer announced in its SYN
  * @user_mss: XTCP_MAXSEG clamp, 0 when unset
  * @rcv_mss: largest segment received, for delayed-ACK decisions
+ * @rcv_ratio: payload bytes per 256 bytes of skb truesize seen on input,
+ *	which turns free receive memory into window
  * @snd_wscale: shift applied to the peer's window field
  * @rcv_wscale: shift applied to our window field
  * @nodelay: XTCP_NODELAY is set
@@ -344,6 +347,7 @@ struct xtcp_sock {
 	u16 rx_mss;
 	u16 user_mss;
 	u16 rcv_mss;
+	u16 rcv_ratio;
 	u8 snd_wscale;
 	u8 rcv_wscale;
 	u8 nodelay:1,
