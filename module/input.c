@@ -554,10 +554,20 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	/* First: sequence number */
+	/*
+	 * First: sequence number. An unacceptable segment is answered with
+	 * an ACK, but its own ACK field still counts ("special allowance
+	 * should be made to accept valid ACKs"): when our window is closed,
+	 * the peer's ACKs of our data arrive on exactly such segments.
+	 */
 	if (!xtcp_sequence_ok(xs, cb)) {
-		if (!(cb->flags & XTCPHDR_RST))
-			xtcp_send_ack(sk);
+		if (cb->flags & XTCPHDR_RST)
+			return false;
+		if ((cb->flags & XTCPHDR_ACK) && !(cb->flags & XTCPHDR_SYN) &&
+		    sk->sk_state != TCP_SYN_RECV &&
+		    (!xtcp_ack(sk, skb) || !xtcp_fin_acked(sk)))
+			return false;
+		xtcp_send_ack(sk);
 		return false;
 	}
 
