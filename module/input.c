@@ -450,6 +450,24 @@ static bool xtcp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Receive memory for a segment. Data inside the window we advertised is
+ * taken even beyond SO_RCVBUF, up to twice it, since the window promised
+ * it: skbs can cost more memory than the payload/truesize ratio that sized
+ * the window predicted. Other data must fit SO_RCVBUF.
+ */
+static bool xtcp_rmem_admits(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	int rmem = atomic_read(&sk->sk_rmem_alloc) + skb->truesize;
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+
+	if (rmem <= rcvbuf)
+		return true;
+	return rmem <= 2 * rcvbuf &&
+	       !xtcp_after(xtcp_data_end(skb), xs->rcv_wup + xs->rcv_wnd);
+}
+
+/*
  * RFC 9293 3.10.7.4 seventh check: segment text (and a FIN riding on
  * it). In-sequence data goes to the receive queue and pulls queued
  * out-of-order data after it; data beyond rcv_nxt waits in the
@@ -470,8 +488,7 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_ack(sk);
 		return false;
 	}
-	if (skb->len &&
-	    atomic_read(&sk->sk_rmem_alloc) + skb->truesize > sk->sk_rcvbuf) {
+	if (skb->len && !xtcp_rmem_admits(sk, skb)) {
 		if (xtcp_after(cb->seq, xs->rcv_nxt) ||
 		    skb_queue_empty(&xs->ofo_queue)) {
 			atomic_inc(&sk->sk_drops);
