@@ -296,8 +296,11 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 		 !win_changed)
 		xtcp_dupack(sk, ack);
 
-	if (xs->snd_wnd && xs->pending == XTCP_TIME_PROBE)
+	if (xs->snd_wnd && xs->pending == XTCP_TIME_PROBE) {
+		/* The window opened: the probes' backoff is over */
+		xs->backoff = 0;
 		xtcp_stop_retrans_timer(sk);
+	}
 	xtcp_write_xmit(sk);
 	return true;
 }
