@@ -45,42 +45,6 @@ struct seg {
 	bool csum_ok;
 };
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (; len > 1; len -= 2, p += 2)
-		sum += (p[0] << 8) | p[1];
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-/* RFC 9293 3.1: the checksum over pseudo-header and segment verifies. */
-static bool tcp_csum_ok(const struct iphdr *ip, const uint8_t *seg,
-			size_t len)
-{
-	uint8_t pseudo[12];
-	uint32_t sum;
-
-	memcpy(pseudo, &ip->saddr, 4);
-	memcpy(pseudo + 4, &ip->daddr, 4);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_TCP;
-	pseudo[10] = len >> 8;
-	pseudo[11] = len & 0xff;
-	sum = csum_add(0, pseudo, sizeof(pseudo));
-	sum = csum_add(sum, seg, len);
-	return csum_fold(sum) == 0xffff;
-}
-
 static int mss_option(const uint8_t *opt, size_t len)
 {
 	size_t i = 0;
@@ -122,8 +86,9 @@ static int parse(const uint8_t *pkt, size_t len, int port, struct seg *s)
 	doff = s->th.doff * 4;
 	if (doff < sizeof(struct tcphdr) || ihl + doff > tot)
 		return -1;
-	s->ip_ok = csum_fold(csum_add(0, pkt, ihl)) == 0xffff;
-	s->csum_ok = tcp_csum_ok(&s->ip, tcp, tot - ihl);
+	s->ip_ok = xtcp_csum_fold(xtcp_csum_add(0, pkt, ihl)) == 0xffff;
+	s->csum_ok = xtcp_tcp_csum(s->ip.saddr, s->ip.daddr, tcp,
+				   tot - ihl) == 0xffff;
 	s->mss = mss_option(tcp + sizeof(struct tcphdr),
 			    doff - sizeof(struct tcphdr));
 	return 0;

@@ -6,24 +6,9 @@
 
 source "$(dirname "$0")/lib.sh"
 
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-XTCPCAT=$REPO/build/tools/xtcpcat
 XA=198.18.1.1
 XB=198.18.2.2
-WORK=$(mktemp -d /tmp/xtcp-interop.XXXXXX)
-PIDS=()
-
-cleanup()
-{
-	local pid
-
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+work_dir interop
 
 # Start xtcpcat in the background in namespace $1 with the remaining
 # arguments; stdin is /dev/null, so it holds the connection until the peer

@@ -14,9 +14,33 @@
 # TAP: tap_plan, tap_ok, tap_fail, tap_skip, tap_check, tap_done.
 # /proc and sysctls: xtcp_snmp, xtcp_sockets, xtcp_state, xtcp_sysctl.
 # Misc: wait_for, xtcp_family.
+# Scaffolding: processes a scenario starts in the background go in PIDS and
+# are killed when it exits; work_dir NAME makes the scratch directory WORK,
+# removed on exit. REPO is the project directory, XTCPCAT its netcat.
 
 XTCP_MODULES=(veth sch_netem sch_ingress sch_prio sch_tbf cls_u32 cls_matchall
 	      act_gact act_pedit crc32c_generic libcrc32c act_csum act_mirred)
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+XTCPCAT=$REPO/build/tools/xtcpcat
+PIDS=()
+WORK=
+
+_scenario_cleanup() {
+	local pid
+
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	[[ -n $WORK ]] && rm -rf "$WORK"
+}
+trap _scenario_cleanup EXIT
+
+# work_dir NAME - make the scratch directory $WORK
+work_dir() {
+	WORK=$(mktemp -d "/tmp/xtcp-$1.XXXXXX")
+}
 
 _tap_n=0
 _tap_plan=

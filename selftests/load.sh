@@ -6,22 +6,8 @@
 
 source "$(dirname "$0")/lib.sh"
 
-REPO=$(cd "$(dirname "$0")/.." && pwd)
 KO=$REPO/xtcp.ko
-XTCPCAT=$REPO/build/tools/xtcpcat
 CYCLES=50
-PIDS=()
-
-cleanup()
-{
-	local pid
-
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
 
 loaded()
 {

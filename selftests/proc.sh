@@ -6,8 +6,6 @@
 
 source "$(dirname "$0")/lib.sh"
 
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-XTCPCAT=$REPO/build/tools/xtcpcat
 HEADER="sl local_address remote_address state tx_queue rx_queue timer expires_ms retransmits uid inode"
 COUNTERS="ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs
 	OutSegs RetransSegs InErrs OutRsts InCsumErrors Timeouts FastRetrans
@@ -18,18 +16,6 @@ SYSCTLS="msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	syn_retries=6 synack_retries=5 retries2=15 fin_timeout_ms=60000
 	delack_ms=40"
 NOBODY=65534
-PIDS=()
-
-cleanup()
-{
-	local pid
-
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
 
 has_state()
 {

@@ -56,36 +56,6 @@ struct seg {
 	bool csum_ok;
 };
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (; len > 1; len -= 2, p += 2)
-		sum += (p[0] << 8) | p[1];
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-/* RFC 9293 3.1: one's complement sum over pseudo-header and segment */
-static uint16_t tcp_csum(uint32_t saddr, uint32_t daddr, const void *seg,
-			 size_t len)
-{
-	uint8_t pseudo[12];
-	uint32_t sum;
-
-	memcpy(pseudo, &saddr, 4);
-	memcpy(pseudo + 4, &daddr, 4);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_TCP;
-	pseudo[10] = len >> 8;
-	pseudo[11] = len & 0xff;
-	sum = csum_add(csum_add(0, pseudo, sizeof(pseudo)), seg, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
 FIXTURE(wire) {
 	int pfd;
 	int raw;
@@ -126,7 +96,7 @@ static int parse(FIXTURE_DATA(wire) *self, const uint8_t *pkt, size_t len,
 	s->ack = ntohl(th.ack_seq);
 	s->flags = pkt[ihl + 13];
 	s->len = tot - ihl - doff;
-	s->csum_ok = tcp_csum(ip.saddr, ip.daddr, pkt + ihl,
+	s->csum_ok = xtcp_tcp_csum(ip.saddr, ip.daddr, pkt + ihl,
 			      tot - ihl) == 0xffff;
 	return 0;
 }
@@ -233,7 +203,7 @@ static void set_csum(uint8_t *buf, size_t len)
 	inet_pton(AF_INET, IP_A, &a);
 	inet_pton(AF_INET, IP_B, &b);
 	buf[16] = buf[17] = 0;
-	sum = ~tcp_csum(b.s_addr, a.s_addr, buf, len);
+	sum = ~xtcp_tcp_csum(b.s_addr, a.s_addr, buf, len);
 	buf[16] = sum >> 8;
 	buf[17] = sum & 0xff;
 }

@@ -617,3 +617,37 @@ int sock_error(int fd)
 		return -1;
 	return err;
 }
+
+uint32_t xtcp_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (; len > 1; len -= 2, p += 2)
+		sum += (p[0] << 8) | p[1];
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+uint16_t xtcp_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+uint16_t xtcp_tcp_csum(uint32_t saddr, uint32_t daddr, const void *seg,
+		       size_t len)
+{
+	uint8_t pseudo[12];
+
+	memcpy(pseudo, &saddr, 4);
+	memcpy(pseudo + 4, &daddr, 4);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_TCP;
+	pseudo[10] = len >> 8;
+	pseudo[11] = len & 0xff;
+	return xtcp_csum_fold(xtcp_csum_add(xtcp_csum_add(0, pseudo,
+							  sizeof(pseudo)),
+					    seg, len));
+}

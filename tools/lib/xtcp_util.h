@@ -9,6 +9,7 @@
 #define XTCP_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <linux/xtcp.h>
 
@@ -131,5 +132,18 @@ long long now_ms(void);
 int poll_fd(int fd, short events, int timeout_ms);
 /* SO_ERROR of @fd, or -1 if getsockopt fails. */
 int sock_error(int fd);
+
+/* Internet checksum (RFC 1071): add @len bytes to a 32-bit running sum. */
+uint32_t xtcp_csum_add(uint32_t sum, const void *data, size_t len);
+/* Fold a running sum to 16 bits (0xffff when a checksummed span verifies). */
+uint16_t xtcp_csum_fold(uint32_t sum);
+/*
+ * Folded sum over the TCP pseudo-header with protocol 6 (RFC 9293 3.1) and
+ * the @len-byte segment at @seg; addresses in network order. 0xffff means a
+ * received segment's checksum verifies; for a segment being built with a
+ * zero checksum field, the complement is the checksum to put in.
+ */
+uint16_t xtcp_tcp_csum(uint32_t saddr, uint32_t daddr, const void *seg,
+		       size_t len);
 
 #endif /* XTCP_UTIL_H */
