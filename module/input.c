@@ -698,9 +698,8 @@ static void xtcp_rcv_established_path(struct sock *sk, struct sk_buff *skb)
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		xtcp_rcv_state_process(sk, skb);
-	} else if (sk_add_backlog(sk, skb,
-				  READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf) + XTCP_BACKLOG_SLACK)) {
 		bh_unlock_sock(sk);
 		atomic_inc(&sk->sk_drops);
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_BACKLOGDROP);

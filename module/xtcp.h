@@ -58,6 +58,8 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
 #define XTCP_INIT_CWND		10
 #define XTCP_ORPHAN_RETRIES	8
 #define XTCP_DEFAULT_RATIO	128
+/* Backlog room beyond the socket buffers, as tcp_add_backlog() */
+#define XTCP_BACKLOG_SLACK	(64 * 1024)
 
 /* Header room for our segments: link layer, IPv4 and TCP with options */
 #define XTCP_MAX_HEADER		(MAX_HEADER + 64)
