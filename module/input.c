@@ -181,21 +181,28 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 	return 0;
 }
 
-/* Free what an ACK covers; one RTT sample per ACK, none from a
- * retransmitted segment (Karn's rule, RFC 6298 section 3).
+/*
+ * Free what an ACK covers and take one RTT sample from it. An ACK that
+ * covers retransmitted data gives none at all (Karn's rule, RFC 6298
+ * section 3): it may answer the retransmission rather than the segments
+ * sent after the original, as tcp_clean_rtx_queue() reasons without
+ * timestamps.
  */
 static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool retrans_acked = false;
 	u64 sent_us = 0;
 	struct sk_buff *skb;
 
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
+		if (cb->retrans && xtcp_after(ack, cb->seq))
+			retrans_acked = true;
 		if (xtcp_after(cb->end_seq, ack) || cb->seq == cb->end_seq)
 			break;
-		if (!cb->retrans && cb->when_us)
+		if (cb->when_us)
 			sent_us = cb->when_us;
 		if (skb == xs->send_head)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
@@ -204,7 +211,7 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);
 	}
-	if (sent_us)
+	if (sent_us && !retrans_acked)
 		xtcp_rtt_sample(sk, xtcp_clock_us() - sent_us);
 }
 

@@ -425,8 +425,16 @@ void xtcp_write_xmit(struct sock *sk)
 		}
 		if (xtcp_nagle_holds(sk, skb))
 			break;
-		if (xtcp_transmit_queued(sk, skb))
+		if (xtcp_transmit_queued(sk, skb)) {
+			/*
+			 * The device refused it: with nothing in flight no
+			 * ACK will come to retry, so the persist timer does
+			 * (tcp_check_probe_timer()).
+			 */
+			if (xs->snd_nxt == xs->snd_una)
+				xtcp_arm_probe_timer(sk);
 			break;
+		}
 		xtcp_advance_send_head(sk, skb);
 		if (xs->pending != XTCP_TIME_RETRANS)
 			xtcp_arm_retrans_timer(sk);

@@ -175,7 +175,10 @@ static void xtcp_probe_timer(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->pending = 0;
-	if (!xs->send_head || xs->snd_nxt != xs->snd_una) {
+	if (!xs->send_head || xs->snd_nxt != xs->snd_una ||
+	    xtcp_before(XTCP_SKB_CB(xs->send_head)->seq,
+			xs->snd_una + xs->snd_wnd)) {
+		/* Data in flight, or room in the window: just send */
 		xtcp_write_xmit(sk);
 		return;
 	}
