@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 200 connections at once from xa to xb, 1 MB each, driven by one poll()
+ * loop over non-blocking sockets; every stream arrives intact.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* kselftest_harness.h of Linux 6.1 is not -Wextra clean. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#include "xtcp_util.h"
+#include "xfer.h"
+
+#define PORT		5000
+#define SRV		"198.18.0.2:5000"
+#define CONNS		200
+#define CONN_BYTES	(1ULL * MB)
+#define STALL_MS	30000
+#define LIMIT_MS	400000
+
+/**
+ * struct conn - one of the concurrent connections
+ * @cli: client end in xa, sending
+ * @rx: server end in xb, receiving and verifying
+ * @sent: bytes sent by @cli
+ * @shut: @cli has shut down writing
+ * @done: @rx reached end of stream or an error
+ */
+struct conn {
+	int cli;
+	struct xfer rx;
+	unsigned long long sent;
+	bool shut;
+	bool done;
+};
+
+static struct conn conns[CONNS];
+static struct pollfd pfd[2 * CONNS];
+
+FIXTURE(veth) {
+	int lfd;
+};
+
+FIXTURE_SETUP(veth)
+{
+	int i;
+
+	pattern_init();
+	for (i = 0; i < CONNS; i++)
+		conns[i].cli = conns[i].rx.fd = -1;
+	ASSERT_EQ(0, xtcp_topo("veth"));
+	self->lfd = xtcp_listen_in(NS_B, IP_B, PORT, CONNS + 16, 0);
+	ASSERT_LE(0, self->lfd);
+}
+
+FIXTURE_TEARDOWN(veth)
+{
+	int i;
+
+	for (i = 0; i < CONNS; i++) {
+		if (conns[i].cli >= 0)
+			close(conns[i].cli);
+		if (conns[i].rx.fd >= 0)
+			close(conns[i].rx.fd);
+	}
+	close(self->lfd);
+	xtcp_topo("clean");
+}
+
+/* One step of a client: send what the socket takes, then shut down. */
+static int conn_send(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->sent < CONN_BYTES) {
+		n = send(c->cli, stream_at(c->rx.seed, c->sent),
+			 chunk_len(c->sent, CONN_BYTES),
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		c->sent += n;
+	}
+	c->shut = true;
+	return shutdown(c->cli, SHUT_WR) ? errno : 0;
+}
+
+/* One step of a server end: receive and verify what is there. */
+static void conn_recv(struct conn *c, unsigned char *buf)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = recv(c->rx.fd, buf, CHUNK, MSG_DONTWAIT);
+		if (n < 0 && errno != EAGAIN)
+			c->rx.err = errno;
+		if (n < 0)
+			return;
+		if (!n) {
+			c->rx.eof = true;
+			return;
+		}
+		if (!check_stream(&c->rx, buf, n))
+			return;
+	}
+}
+
+/* Both ends of an unfinished connection: XTCP_INFO and /proc rows. */
+static void print_stuck(int i)
+{
+	char local[XTCP_ADDRSTRLEN], what[64];
+	struct xtcp_row row;
+
+	ksft_print_msg("connection %d: sent %llu, received %llu, %s\n", i,
+		       conns[i].sent, conns[i].rx.done,
+		       conns[i].shut ? "shut down" : "open");
+	snprintf(what, sizeof(what), "connection %d xa", i);
+	print_info(what, conns[i].cli);
+	snprintf(what, sizeof(what), "connection %d xb", i);
+	print_info(what, conns[i].rx.fd);
+	if (!xtcp_local_str(conns[i].cli, local, sizeof(local)))
+		return;
+	if (!xtcp_find(NS_A, local, SRV, &row))
+		ksft_print_msg("xa row: %s %s tx_queue %ld rx_queue %ld timer %s %ld ms retransmits %ld\n",
+			       row.local, row.state, row.tx_queue,
+			       row.rx_queue, row.timer, row.expires_ms,
+			       row.retransmits);
+	if (!xtcp_find(NS_B, SRV, local, &row))
+		ksft_print_msg("xb row: %s %s tx_queue %ld rx_queue %ld timer %s %ld ms retransmits %ld\n",
+			       row.remote, row.state, row.tx_queue,
+			       row.rx_queue, row.timer, row.expires_ms,
+			       row.retransmits);
+}
+
+/* Connect all clients, then accept them all and pair them by port. */
+static void open_all(struct __test_metadata *_metadata, int lfd)
+{
+	struct sockaddr_xtcp peer;
+	socklen_t alen;
+	int i, k, fd;
+
+	for (i = 0; i < CONNS; i++) {
+		conns[i].cli = xtcp_connect_in(NS_A, IP_B, PORT, 0);
+		ASSERT_LE(0, conns[i].cli) TH_LOG("connect %d: %s", i,
+						  strerror(errno));
+		ASSERT_EQ(0, set_nonblock(conns[i].cli, true));
+		conns[i].rx.seed = xtcp_local_port(conns[i].cli);
+		conns[i].rx.total = CONN_BYTES;
+	}
+	for (i = 0; i < CONNS; i++) {
+		alen = sizeof(peer);
+		fd = accept(lfd, (struct sockaddr *)&peer, &alen);
+		ASSERT_LE(0, fd) TH_LOG("accept %d: %s", i, strerror(errno));
+		for (k = 0; k < CONNS; k++) {
+			if (conns[k].rx.seed == ntohs(peer.sxtcp_port))
+				break;
+		}
+		ASSERT_GT(CONNS, k);
+		ASSERT_EQ(-1, conns[k].rx.fd);
+		conns[k].rx.fd = fd;
+		ASSERT_EQ(0, set_nonblock(fd, true));
+	}
+}
+
+TEST_F_TIMEOUT(veth, concurrent_200, 500)
+{
+	static unsigned char buf[CHUNK];
+	unsigned long long total = 0, last_total = 0;
+	long long start, last_progress, now;
+	int i, err, finished = 0;
+
+	open_all(_metadata, self->lfd);
+	EXPECT_EQ(CONNS, xtcp_snmp(NS_A, "CurrEstab"));
+	EXPECT_EQ(CONNS, xtcp_snmp(NS_B, "CurrEstab"));
+
+	start = last_progress = now_ms();
+	while (finished < CONNS) {
+		for (i = 0; i < CONNS; i++) {
+			pfd[2 * i].fd = conns[i].shut ? -1 : conns[i].cli;
+			pfd[2 * i].events = POLLOUT;
+			pfd[2 * i + 1].fd = conns[i].done ? -1 : conns[i].rx.fd;
+			pfd[2 * i + 1].events = POLLIN;
+		}
+		ASSERT_LE(0, poll(pfd, 2 * CONNS, 1000));
+		for (i = 0; i < CONNS; i++) {
+			struct conn *c = &conns[i];
+
+			if (pfd[2 * i].revents) {
+				err = conn_send(c);
+				ASSERT_EQ(0, err) TH_LOG("send %d: %s", i,
+							 strerror(err));
+			}
+			if (!pfd[2 * i + 1].revents)
+				continue;
+			total -= c->rx.done;
+			conn_recv(c, buf);
+			total += c->rx.done;
+			if (c->rx.eof || c->rx.err) {
+				c->done = true;
+				finished++;
+			}
+		}
+		now = now_ms();
+		if (total != last_total) {
+			last_total = total;
+			last_progress = now;
+		}
+		if (now - last_progress > STALL_MS || now - start > LIMIT_MS)
+			break;
+	}
+	now = now_ms();
+	TH_LOG("%d connections x 1 MB: %d finished in %lld ms, %.2f MB/s",
+	       CONNS, finished, now - start,
+	       total * 1000.0 / MB / (now - start + 1));
+	if (finished < CONNS) {
+		TH_LOG("no data arrived for the last %lld ms",
+		       now - last_progress);
+		for (i = 0; i < CONNS; i++) {
+			if (!conns[i].done)
+				print_stuck(i);
+		}
+		print_snmp(NS_A);
+		print_snmp(NS_B);
+	}
+	EXPECT_EQ(CONNS, finished);
+	for (i = 0; i < CONNS; i++) {
+		EXPECT_EQ(0, conns[i].rx.err) TH_LOG("connection %d: %s at byte %llu",
+						     i, strerror(conns[i].rx.err),
+						     conns[i].rx.done);
+		EXPECT_EQ(CONN_BYTES, conns[i].rx.done);
+		EXPECT_TRUE(conns[i].rx.eof);
+	}
+	EXPECT_EQ(0, xtcp_snmp(NS_A, "AbortOnTimeout"));
+	EXPECT_EQ(0, xtcp_snmp(NS_A, "EstabResets"));
+}
+
+TEST_HARNESS_MAIN
