@@ -107,6 +107,9 @@ void xtcp_init_sock(struct sock *sk)
 	xs->rto = msecs_to_jiffies(XTCP_SYSCTL(sk, rto_initial_ms));
 	xs->mss_cache = XTCP_DEFAULT_MSS;
 	xs->rcv_ratio = XTCP_DEFAULT_RATIO;
+	xs->keepalive_time = XTCP_KEEPALIVE_TIME;
+	xs->keepalive_intvl = XTCP_KEEPALIVE_INTVL;
+	xs->keepalive_probes = XTCP_KEEPALIVE_PROBES;
 	xtcp_cong_init(xs);
 }
 
@@ -125,6 +128,7 @@ struct proto xtcp_prot = {
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct xtcp_sock),
 	.backlog_rcv	= xtcp_backlog_rcv,
+	.keepalive	= xtcp_set_keepalive,
 	.release_cb	= xtcp_release_cb,
 };
 

@@ -139,6 +139,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		xtcp_clear_timers(sk);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
 		xtcp_send_ack(sk);
+		xtcp_keepalive_start(sk);
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		return;
@@ -176,6 +177,7 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 		return 0;
 	}
 	xtcp_set_state(sk, TCP_ESTABLISHED);
+	xtcp_keepalive_start(sk);
 	sk->sk_state_change(sk);
 	sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 	return 0;
@@ -657,7 +659,11 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
  */
 static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
-	xtcp_sk(sk)->segs_in++;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->segs_in++;
+	xs->rcv_tstamp = jiffies;
+	xs->ka_probes_out = 0;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		if (!(XTCP_SKB_CB(skb)->flags & XTCPHDR_RST))

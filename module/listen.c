@@ -251,6 +251,7 @@ int xtcp_child_established(struct sock *child)
 		return -ENOBUFS;
 	}
 	xtcp_set_state(child, TCP_ESTABLISHED);
+	xtcp_keepalive_start(child);
 	list_move_tail(&xs->queue_node, &pxs->accept_queue);
 	pxs->syn_qlen--;
 	sk_acceptq_added(parent);

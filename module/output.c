@@ -274,16 +274,26 @@ void xtcp_send_ack(struct sock *sk)
 }
 
 /**
- * xtcp_send_probe() - probe a zero window
+ * xtcp_send_ack_probe() - elicit an ACK from the peer
  * @sk: synchronised socket
  *
  * As Linux TCP: an ACK with the already acknowledged sequence number
  * snd_una - 1, which the peer must answer with an ACK showing its window.
+ * Used for zero-window and keepalive probes.
+ */
+void xtcp_send_ack_probe(struct sock *sk)
+{
+	xtcp_send_ctl(sk, xtcp_sk(sk)->snd_una - 1, XTCPHDR_ACK, GFP_ATOMIC);
+}
+
+/**
+ * xtcp_send_probe() - probe a zero window
+ * @sk: synchronised socket
  */
 void xtcp_send_probe(struct sock *sk)
 {
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ZEROWINDOWPROBES);
-	xtcp_send_ctl(sk, xtcp_sk(sk)->snd_una - 1, XTCPHDR_ACK, GFP_ATOMIC);
+	xtcp_send_ack_probe(sk);
 }
 
 /**

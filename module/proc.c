@@ -108,7 +108,7 @@ static void xtcp_timer_info(const struct sock *sk, const char **name,
 		*name = "delack";
 		*ms = xtcp_timer_left_ms(&xs->delack_timer);
 	} else if (timer_pending(&xs->life_timer)) {
-		*name = "timewait";
+		*name = sk->sk_state == TCP_FIN_WAIT2 ? "timewait" : "keepalive";
 		*ms = xtcp_timer_left_ms(&xs->life_timer);
 	}
 }

@@ -373,7 +373,9 @@ static int xtcp_setsockopt(struct socket *sock, int level, int optname,
 
 	if (level != SOL_XTCP)
 		return -ENOPROTOOPT;
-	if (optname != XTCP_NODELAY && optname != XTCP_MAXSEG)
+	if (optname != XTCP_NODELAY && optname != XTCP_MAXSEG &&
+	    optname != XTCP_KEEPIDLE && optname != XTCP_KEEPINTVL &&
+	    optname != XTCP_KEEPCNT)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
 		return -EINVAL;
@@ -391,6 +393,26 @@ static int xtcp_setsockopt(struct socket *sock, int level, int optname,
 			break;
 		}
 		xs->user_mss = val;
+		break;
+	case XTCP_KEEPIDLE:
+	case XTCP_KEEPINTVL:
+		if (val < 1 || val > XTCP_MAX_KEEPIDLE) {
+			err = -EINVAL;
+			break;
+		}
+		if (optname == XTCP_KEEPINTVL) {
+			xs->keepalive_intvl = val * HZ;
+			break;
+		}
+		xs->keepalive_time = val * HZ;
+		xtcp_keepalive_start(sk);
+		break;
+	case XTCP_KEEPCNT:
+		if (val < 1 || val > U8_MAX) {
+			err = -EINVAL;
+			break;
+		}
+		xs->keepalive_probes = val;
 		break;
 	}
 	release_sock(sk);
@@ -451,6 +473,15 @@ static int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case XTCP_MAXSEG:
 		val = xs->user_mss ? : xs->mss_cache;
+		break;
+	case XTCP_KEEPIDLE:
+		val = xs->keepalive_time / HZ;
+		break;
+	case XTCP_KEEPINTVL:
+		val = xs->keepalive_intvl / HZ;
+		break;
+	case XTCP_KEEPCNT:
+		val = xs->keepalive_probes;
 		break;
 	case XTCP_INFO:
 		lock_sock(sk);

@@ -228,13 +228,87 @@ static void xtcp_delack_timer(struct sock *sk)
 	xtcp_send_ack(sk);
 }
 
-/* RFC 9293 3.10.7.4: an orphaned FIN_WAIT2 does not wait for ever */
+static bool xtcp_keepalive_applies(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_KEEPOPEN) &&
+	       ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT));
+}
+
+/*
+ * Keepalive (RFC 9293 3.8.4, as tcp_keepalive_timer()): after
+ * keepalive_time without a segment from the peer, and with nothing of
+ * ours outstanding, probe every keepalive_intvl; after keepalive_probes
+ * unanswered probes the connection is dropped with ETIMEDOUT.
+ */
+static void xtcp_keepalive_timer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long idle = jiffies - xs->rcv_tstamp;
+	unsigned long when = xs->keepalive_time;
+
+	if (!xtcp_keepalive_applies(sk))
+		return;
+	if (xs->snd_una == xs->write_seq && !xs->send_head) {
+		if (idle >= xs->keepalive_time) {
+			if (xs->ka_probes_out >= xs->keepalive_probes) {
+				XTCP_INC_STATS(sock_net(sk),
+					       XTCP_MIB_ABORTONTIMEOUT);
+				xtcp_send_active_reset(sk, GFP_ATOMIC);
+				xtcp_write_err(sk);
+				return;
+			}
+			xs->ka_probes_out++;
+			xtcp_send_ack_probe(sk);
+			when = xs->keepalive_intvl;
+		} else {
+			when = xs->keepalive_time - idle;
+		}
+	}
+	sk_reset_timer(sk, &xs->life_timer, jiffies + when);
+}
+
+/*
+ * The life timer: keepalive, or (RFC 9293 3.10.7.4) the end of an orphaned
+ * FIN_WAIT2, which does not wait for ever.
+ */
 static void xtcp_life_timer(struct sock *sk)
 {
-	if (sk->sk_state != TCP_FIN_WAIT2 || !sock_flag(sk, SOCK_DEAD))
+	if (sk->sk_state != TCP_FIN_WAIT2 || !sock_flag(sk, SOCK_DEAD)) {
+		xtcp_keepalive_timer(sk);
 		return;
+	}
 	xtcp_send_active_reset(sk, GFP_ATOMIC);
 	xtcp_done(sk);
+}
+
+/**
+ * xtcp_keepalive_start() - arm keepalive on a synchronised socket that
+ *	has SO_KEEPALIVE
+ * @sk: the socket
+ */
+void xtcp_keepalive_start(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xtcp_keepalive_applies(sk))
+		sk_reset_timer(sk, &xs->life_timer,
+			       jiffies + xs->keepalive_time);
+}
+
+/**
+ * xtcp_set_keepalive() - SO_KEEPALIVE was set or cleared
+ * @sk: the socket, locked
+ * @on: the new value
+ */
+void xtcp_set_keepalive(struct sock *sk, int on)
+{
+	if (!on) {
+		if (sk->sk_state != TCP_FIN_WAIT2)
+			sk_stop_timer(sk, &xtcp_sk(sk)->life_timer);
+		return;
+	}
+	sock_set_flag(sk, SOCK_KEEPOPEN);
+	xtcp_keepalive_start(sk);
 }
 
 /**

@@ -57,6 +57,11 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
 #define XTCP_RCV_WSCALE		7
 #define XTCP_INIT_CWND		10
 #define XTCP_ORPHAN_RETRIES	8
+/* Keepalive defaults, as Linux TCP's (man 7 tcp) */
+#define XTCP_KEEPALIVE_TIME	(7200 * HZ)
+#define XTCP_KEEPALIVE_INTVL	(75 * HZ)
+#define XTCP_KEEPALIVE_PROBES	9
+#define XTCP_MAX_KEEPIDLE	32767
 #define XTCP_DEFAULT_RATIO	128
 /* Backlog room beyond the socket buffers, as tcp_add_backlog() */
 #define XTCP_BACKLOG_SLACK	(64 * 1024)
@@ -319,7 +324,13 @@ enum {
  * @segs_out: segments sent
  * @retrans_timer: retransmits SYN, SYN-ACK, data and FIN, or probes a zero window
  * @delack_timer: sends a delayed ACK
- * @life_timer: ends an orphaned FIN_WAIT2 after fin_timeout_ms
+ * @life_timer: keepalive (SO_KEEPALIVE); ends an orphaned FIN_WAIT2
+ *	after fin_timeout_ms
+ * @rcv_tstamp: jiffies when the last segment arrived
+ * @keepalive_time: idle time before the first keepalive probe, jiffies
+ * @keepalive_intvl: time between keepalive probes, jiffies
+ * @keepalive_probes: unanswered keepalive probes before the connection drops
+ * @ka_probes_out: keepalive probes sent since the last segment arrived
  * @deferred: XTCP_*_DEFERRED bits
  * @queue_lock: protects @syn_queue, @accept_queue and children's @parent
  * @syn_queue: a listener's children in SYN_RECV
@@ -382,6 +393,11 @@ struct xtcp_sock {
 	struct timer_list retrans_timer;
 	struct timer_list delack_timer;
 	struct timer_list life_timer;
+	unsigned long rcv_tstamp;
+	unsigned long keepalive_time;
+	unsigned long keepalive_intvl;
+	u8 keepalive_probes;
+	u8 ka_probes_out;
 	unsigned long deferred;
 
 	spinlock_t queue_lock;	/* protects syn_queue, accept_queue, parent */
@@ -470,6 +486,7 @@ void xtcp_send_fin(struct sock *sk);
 u16 xtcp_mss_for_dst(struct sock *sk, struct dst_entry *dst);
 int xtcp_route(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
+void xtcp_send_ack_probe(struct sock *sk);
 u32 xtcp_receive_window(const struct xtcp_sock *xs);
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 void xtcp_write_xmit(struct sock *sk);
@@ -517,6 +534,8 @@ void xtcp_stop_retrans_timer(struct sock *sk);
 void xtcp_schedule_ack(struct sock *sk);
 void xtcp_ack_sent(struct sock *sk);
 void xtcp_arm_fin_wait2_timer(struct sock *sk);
+void xtcp_set_keepalive(struct sock *sk, int on);
+void xtcp_keepalive_start(struct sock *sk);
 void xtcp_release_cb(struct sock *sk);
 
 /* timewait.c */

@@ -47,6 +47,9 @@ struct sockaddr_xtcp {
 /* setsockopt/getsockopt options at level SOL_XTCP */
 #define XTCP_NODELAY	1	/* int: disable Nagle, as TCP_NODELAY */
 #define XTCP_MAXSEG	2	/* int: MSS clamp, as TCP_MAXSEG */
+#define XTCP_KEEPIDLE	4	/* int: idle seconds before keepalive probes */
+#define XTCP_KEEPINTVL	5	/* int: seconds between keepalive probes */
+#define XTCP_KEEPCNT	6	/* int: unanswered probes before dropping */
 #define XTCP_INFO	11	/* struct xtcp_info, read only */
 
 /* Connection states, numbered as Linux TCP's (struct xtcp_info.state) */
