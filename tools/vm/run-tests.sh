@@ -42,9 +42,10 @@ unload_module() {
 	local i
 
 	# Connections that a test orphaned on a path it then cut keep the
-	# module busy until their retransmissions run out (8 for orphans).
+	# module busy until their retransmissions run out (8 for orphans,
+	# with exponential backoff from an RTO of up to a few seconds).
 	[[ -d /sys/module/xtcp ]] || return 0
-	for ((i = 0; i < 180; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		rmmod xtcp 2>/dev/null && return 0
 		sleep 1
 	done
