@@ -85,24 +85,43 @@ void xtcp_close(struct sock *sk, long timeout)
 
 /**
  * xtcp_disconnect() - drop a connection and return to CLOSED, reusable
- * @sk: the socket, locked
+ * @sk: the socket, locked by its user
+ *
+ * RFC 9293 3.10.7 ABORT, as tcp_disconnect(): a synchronised connection
+ * is reset, and everything the connection left behind (received data, the
+ * end of stream, the peer's options, RTT and congestion state, counters)
+ * is forgotten, so that the next connect() starts a new connection. The
+ * user's settings and a port or address the user bound stay.
  *
  * Return: 0.
  */
 int xtcp_disconnect(struct sock *sk)
 {
+	struct inet_sock *inet = inet_sk(sk);
 	int old = sk->sk_state;
 
-	if (old == TCP_LISTEN)
+	sock_owned_by_me(sk);
+	if (old == TCP_LISTEN) {
 		xtcp_listen_stop(sk);
-	else if ((1 << old) & ~(TCPF_CLOSE | TCPF_SYN_SENT))
+	} else if ((1 << old) & ~(TCPF_CLOSE | TCPF_SYN_SENT)) {
 		xtcp_send_active_reset(sk, GFP_KERNEL);
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
 	xtcp_done(sk);
-	sk->sk_shutdown = 0;
-	sk->sk_err = 0;
-	inet_sk(sk)->inet_daddr = 0;
-	inet_sk(sk)->inet_dport = 0;
+	__skb_queue_purge(&sk->sk_receive_queue);
+	sock_reset_flag(sk, SOCK_DONE);
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+	}
 	sk_dst_reset(sk);
+	xtcp_init_conn(sk);
+	sk_error_report(sk);
 	return 0;
 }
 

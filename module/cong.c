@@ -36,6 +36,10 @@ static void xtcp_set_rto(struct sock *sk)
  * xtcp_rtt_sample() - feed one RTT measurement (RFC 6298 section 2)
  * @sk: the socket
  * @rtt_us: round-trip time of a segment that was not retransmitted
+ *
+ * Only a valid sample ends the exponential backoff of the timer (Karn's
+ * algorithm, RFC 6298 section 5 and its note on 5.7; as
+ * tcp_ack_update_rtt()): an ACK of retransmitted data keeps it.
  */
 void xtcp_rtt_sample(struct sock *sk, u32 rtt_us)
 {
@@ -53,6 +57,31 @@ void xtcp_rtt_sample(struct sock *sk, u32 rtt_us)
 		xs->srtt_us = (7 * xs->srtt_us + rtt_us) / 8;
 	}
 	xtcp_set_rto(sk);
+	xs->backoff = 0;
+}
+
+/**
+ * xtcp_handshake_rtt() - the handshake completed: time it
+ * @sk: the socket, moving to ESTABLISHED
+ *
+ * The SYN (or SYN-ACK) gives the first RTT sample unless it was
+ * retransmitted (Karn). Without a sample, RFC 6298 (5.7) asks for an RTO
+ * of 3 s, three times the initial RTO, once data transmission begins;
+ * rto_initial_ms scales it.
+ */
+void xtcp_handshake_rtt(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long fallback;
+
+	if (!xs->retransmits && xs->syn_sent_us) {
+		xtcp_rtt_sample(sk, xtcp_clock_us() - xs->syn_sent_us);
+	} else if (xs->retransmits && !xs->srtt_us) {
+		fallback = 3 * msecs_to_jiffies(XTCP_SYSCTL(sk, rto_initial_ms));
+		xs->rto = min(max(xs->rto, fallback), xtcp_rto_max(sk));
+	}
+	xs->retransmits = 0;
+	xs->backoff = 0;
 }
 
 /**

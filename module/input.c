@@ -134,9 +134,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (ack) {
 		xs->snd_una = cb->ack_seq;
 		xs->snd_wl2 = cb->ack_seq;
-		xs->retransmits = 0;
-		xs->backoff = 0;
-		xtcp_clear_timers(sk);
+		xtcp_handshake_rtt(sk);
+		xtcp_clear_xmit_timers(sk);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
 		xtcp_send_ack(sk);
 		xtcp_keepalive_start(sk);
@@ -150,32 +149,34 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	xtcp_send_synack(sk);
 }
 
-/* SYN_RECV gets an acceptable ACK: the handshake is complete */
+/*
+ * SYN_RECV gets an acceptable ACK: the handshake is complete. A child
+ * whose listener's accept queue is full drops the ACK and stays in
+ * SYN_RECV, its SYN-ACK timer still counting towards synack_retries (as
+ * TCP's request sockets do), so that the peer's ACKs cannot keep it alive.
+ */
 static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool child = xs->parent;
 	int err;
 
-	xs->snd_una = cb->ack_seq;
-	xs->snd_wl2 = cb->ack_seq;
-	xs->retransmits = 0;
-	xs->backoff = 0;
-	xtcp_clear_timers(sk);
-
-	if (xs->parent) {
+	if (child) {
 		err = xtcp_child_established(sk);
-		if (err == -ENOBUFS) {
-			xs->snd_una = xs->iss;
-			xtcp_reset_retrans_timer(sk, xs->rto);
+		if (err == -ENOBUFS)
 			return err;
-		}
 		if (err) {
 			xtcp_send_active_reset(sk, GFP_ATOMIC);
-			xtcp_done(sk);
+			xtcp_forget(sk);
 			return err;
 		}
-		return 0;
 	}
+	xs->snd_una = cb->ack_seq;
+	xs->snd_wl2 = cb->ack_seq;
+	xtcp_handshake_rtt(sk);
+	xtcp_clear_xmit_timers(sk);
+	if (child)
+		return 0;
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	xtcp_keepalive_start(sk);
 	sk->sk_state_change(sk);
@@ -253,17 +254,12 @@ static void xtcp_new_ack(struct sock *sk, u32 ack)
 	xtcp_clean_rtx_queue(sk, ack);
 	xs->dupacks = 0;
 	xs->retransmits = 0;
-	xs->backoff = 0;
 
 	head = skb_peek(&sk->sk_write_queue);
 	if (xtcp_cong_on_ack(sk, acked, ack) && head && head != xs->send_head)
 		xtcp_retransmit_skb(sk, head);
 
-	/* RFC 6298 (5.2)-(5.3) */
-	if (xs->snd_una == xs->snd_max)
-		xtcp_stop_retrans_timer(sk);
-	else
-		xtcp_arm_retrans_timer(sk);
+	xtcp_timers_acked(sk);
 	sk->sk_write_space(sk);
 }
 
@@ -525,7 +521,8 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	xtcp_ofo_drain(sk);
 	if (queued)
 		sk->sk_data_ready(sk);
-	if (sk->sk_shutdown & RCV_SHUTDOWN)
+	/* A FIN that came in order was acknowledged at once */
+	if (sock_flag(sk, SOCK_DONE))
 		return queued;
 	if (!skb_queue_empty(&xs->ofo_queue) ||
 	    xs->rcv_nxt - xs->rcv_wup >= 2 * mss)
@@ -641,9 +638,14 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 				     TCPF_FIN_WAIT2)))
 		return false;
 	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
-	if ((sk->sk_shutdown & RCV_SHUTDOWN) && skb->len &&
+	if (((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
+	    (sk->sk_shutdown & RCV_SHUTDOWN) && skb->len &&
 	    xtcp_after(xtcp_data_end(skb), xs->rcv_nxt)) {
-		/* Data after close(): nobody will read it (as TCP) */
+		/*
+		 * New data after close() or shutdown(SHUT_RDWR): nobody will
+		 * read it; RFC 1122 4.2.2.13 says reset, as TCP does. After
+		 * shutdown(SHUT_RD) alone the data is still queued.
+		 */
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONDATA);
 		xtcp_send_active_reset(sk, GFP_ATOMIC);
 		sk->sk_err = ECONNRESET;

@@ -53,7 +53,7 @@ static void xtcp_child_abort(struct sock *child, struct sock *parent)
 	if ((1 << child->sk_state) & (TCPF_SYN_RECV | TCPF_ESTABLISHED |
 				      TCPF_CLOSE_WAIT))
 		xtcp_send_active_reset(child, GFP_ATOMIC);
-	xtcp_done(child);
+	xtcp_forget(child);
 	bh_unlock_sock(child);
 	local_bh_enable();
 	xtcp_kill_timers(child);
@@ -115,8 +115,6 @@ static int xtcp_child_init(struct sock *child, struct sock *parent,
 	child->sk_state = TCP_SYN_RECV;
 
 	xtcp_init_sock(child);
-	xs->user_mss = xtcp_sk(parent)->user_mss;
-	xs->nodelay = xtcp_sk(parent)->nodelay;
 	xtcp_parse_options(skb, xs);
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
@@ -138,7 +136,7 @@ static int xtcp_child_init(struct sock *child, struct sock *parent,
 static void xtcp_child_discard(struct sock *child)
 	__releases(&child->sk_lock.slock)
 {
-	xtcp_done(child);
+	xtcp_forget(child);
 	bh_unlock_sock(child);
 	sock_put(child);
 	sock_put(child);
@@ -187,6 +185,7 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	spin_unlock(&xs->queue_lock);
 
 	XTCP_INC_STATS(net, XTCP_MIB_PASSIVEOPENS);
+	xtcp_sk(child)->syn_sent_us = xtcp_clock_us();
 	xtcp_send_synack(child);
 	xtcp_reset_retrans_timer(child, xtcp_sk(child)->rto);
 	bh_unlock_sock(child);
@@ -236,6 +235,7 @@ int xtcp_child_established(struct sock *child)
 	struct sock *parent = xs->parent;
 	struct xtcp_sock *pxs;
 
+	sock_owned_by_me(child);
 	if (!parent)
 		return -ECONNABORTED;
 	pxs = xtcp_sk(parent);
@@ -286,7 +286,7 @@ void xtcp_child_drop(struct sock *child)
 		}
 		spin_unlock(&pxs->queue_lock);
 	}
-	xtcp_done(child);
+	xtcp_forget(child);
 	if (owned) {
 		sock_put(parent);
 		sock_put(child);

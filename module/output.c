@@ -39,7 +39,8 @@ u16 xtcp_mss_for_dst(struct sock *sk, struct dst_entry *dst)
 /**
  * xtcp_route() - route a socket to its peer and cache the route
  * @sk: the socket, with inet_daddr and ports set; a zero source address is
- *	filled in from the route
+ *	filled in from the route, and the destination is the route's (the
+ *	local host for INADDR_ANY)
  *
  * Return: 0 or a negative errno (-ENETUNREACH for multicast/broadcast).
  */
@@ -62,6 +63,8 @@ int xtcp_route(struct sock *sk)
 		ip_rt_put(rt);
 		return -ENETUNREACH;
 	}
+	/* As tcp_v4_connect(): a connect() to INADDR_ANY reaches this host */
+	inet->inet_daddr = fl4->daddr;
 	if (!inet->inet_saddr)
 		inet->inet_saddr = fl4->saddr;
 	if (!sk->sk_rcv_saddr)
@@ -223,6 +226,8 @@ static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
 	memcpy(th + 1, opt, optlen);
 	xtcp_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 
+	/* What IP finds in skb->cb must be its own control block (IPCB) */
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	skb_set_owner_w(skb, sk);
 	xs->segs_out++;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
@@ -384,6 +389,7 @@ static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
 	       skb_queue_is_last(&sk->sk_write_queue, skb);
 }
 
+/* @skb went out: move snd_nxt and send_head past it */
 static void xtcp_advance_send_head(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -402,19 +408,48 @@ static void xtcp_advance_send_head(struct sock *sk, struct sk_buff *skb)
 }
 
 /**
+ * xtcp_retransmit_head() - resend the oldest unacknowledged segment
+ * @sk: the socket, with data in flight
+ *
+ * RFC 6298 (5.4), on a retransmission timeout: the segment goes out
+ * whatever the windows say (to a closed window it is a probe), and
+ * sending resumes from the segment after it (go-back-N).
+ *
+ * Return: 0, or non-zero when the device refused the segment.
+ */
+int xtcp_retransmit_head(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	int err;
+
+	sock_owned_by_me(sk);
+	xs->send_head = head;
+	xs->snd_nxt = xs->snd_una;
+	err = xtcp_transmit_queued(sk, head);
+	if (err)
+		return err;
+	xtcp_advance_send_head(sk, head);
+	return 0;
+}
+
+/**
  * xtcp_write_xmit() - send queued data as far as the windows allow
  * @sk: a synchronised socket, locked
  *
  * The usable window is min(peer's window, cwnd) less the data in flight
  * (RFC 5681 section 2). A segment larger than the remaining peer window
- * is split when nothing else is in flight; when the peer's window is
- * closed, the persist timer takes over.
+ * is split when nothing else is in flight. What was sent arms the
+ * retransmission timer; data left waiting with nothing in flight (a
+ * closed window, a device that refused it) arms the persist timer.
  */
 void xtcp_write_xmit(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool sent = false;
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	while ((skb = xs->send_head)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		u32 wnd_end = xs->snd_una + xs->snd_wnd;
@@ -428,27 +463,19 @@ void xtcp_write_xmit(struct sock *sk)
 			if (xs->snd_nxt != xs->snd_una)
 				break;
 			if (!fits || (fits >= skb->len && !(cb->flags & XTCPHDR_FIN)) ||
-			    xtcp_fragment(sk, skb, fits)) {
-				xtcp_arm_probe_timer(sk);
+			    xtcp_fragment(sk, skb, fits))
 				break;
-			}
 		}
 		if (xtcp_nagle_holds(sk, skb))
 			break;
-		if (xtcp_transmit_queued(sk, skb)) {
-			/*
-			 * The device refused it: with nothing in flight no
-			 * ACK will come to retry, so the persist timer does
-			 * (tcp_check_probe_timer()).
-			 */
-			if (xs->snd_nxt == xs->snd_una)
-				xtcp_arm_probe_timer(sk);
+		if (xtcp_transmit_queued(sk, skb))
 			break;
-		}
 		xtcp_advance_send_head(sk, skb);
-		if (xs->pending != XTCP_TIME_RETRANS)
-			xtcp_arm_retrans_timer(sk);
+		sent = true;
 	}
+	if (sent)
+		xtcp_timers_data_sent(sk);
+	xtcp_check_probe_timer(sk);
 }
 
 /**

@@ -141,6 +141,7 @@ static void xtcp_sock_row(struct seq_file *seq, struct sock *sk, int sl)
 static int xtcp_sockets_show(struct seq_file *seq, void *v)
 {
 	struct xtcp_net *xn = xtcp_pernet(seq_file_single_net(seq));
+	struct hlist_nulls_node *node;
 	struct xtcp_tw *tw;
 	struct sock *sk;
 	unsigned int i;
@@ -149,12 +150,12 @@ static int xtcp_sockets_show(struct seq_file *seq, void *v)
 	seq_puts(seq, "sl local_address remote_address state tx_queue rx_queue timer expires_ms retransmits uid inode\n");
 	spin_lock_bh(&xn->lock);
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
-		sk_for_each(sk, &xn->lhash[i])
+		sk_nulls_for_each(sk, node, &xn->lhash[i])
 			xtcp_sock_row(seq, sk, sl++);
-	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
-		sk_for_each(sk, &xn->ehash[i])
+	for (i = 0; i <= xn->ehash_mask; i++)
+		sk_nulls_for_each(sk, node, &xn->ehash[i])
 			xtcp_sock_row(seq, sk, sl++);
-	for (i = 0; i < ARRAY_SIZE(xn->twhash); i++)
+	for (i = 0; i <= xn->ehash_mask; i++)
 		hlist_for_each_entry(tw, &xn->twhash[i], node)
 			seq_printf(seq, "%d %pI4:%u %pI4:%u TIME_WAIT 0 0 timewait %lu 0 0 0\n",
 				   sl++, &tw->saddr, ntohs(tw->sport),

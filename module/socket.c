@@ -119,6 +119,7 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	xs->rto = msecs_to_jiffies(XTCP_SYSCTL(sk, rto_initial_ms));
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ACTIVEOPENS);
+	xs->syn_sent_us = xtcp_clock_us();
 	xtcp_send_syn(sk);
 	xtcp_reset_retrans_timer(sk, xs->rto);
 	return 0;

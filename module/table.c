@@ -5,15 +5,19 @@
  * Each namespace has three hash tables. bhash holds every socket that owns
  * a local port (through sk_bind_node) and decides bind conflicts. lhash
  * holds listeners by local port and ehash holds connections by 4-tuple,
- * both through sk_node, so a socket is in at most one of them. Writers
- * take xtcp_net.lock; the receive path looks up lhash and ehash under RCU.
- * Sockets are freed after an RCU grace period (SOCK_RCU_FREE), so a found
- * socket stays valid while its reference count is taken.
+ * both through sk_nulls_node, so a socket is in at most one of them.
+ * Writers take xtcp_net.lock; the receive path looks up lhash and ehash
+ * under RCU. Sockets are freed after an RCU grace period (SOCK_RCU_FREE),
+ * so a socket the walk is on stays valid memory; since a socket may move
+ * to another chain meanwhile, every chain ends in a nulls marker naming
+ * it, and a walk that ends elsewhere starts again.
  */
 
 #include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/rculist.h>
+#include <linux/rculist_nulls.h>
+#include <linux/mm.h>
 #include <net/ip.h>
 
 #include "xtcp.h"
@@ -21,42 +25,98 @@
 static u32 xtcp_hash_rnd __read_mostly;
 
 /**
- * xtcp_table_init() - initialise a namespace's tables
+ * xtcp_table_init() - allocate and initialise a namespace's tables
  * @xn: the namespace's xtcp state
+ * @ehash_entries: buckets of the connection and TIME_WAIT tables, a power
+ *	of two
+ *
+ * Return: 0 or -ENOMEM.
  */
-void xtcp_table_init(struct xtcp_net *xn)
+int xtcp_table_init(struct xtcp_net *xn, unsigned int ehash_entries)
 {
 	unsigned int i;
 
 	if (!xtcp_hash_rnd)
 		xtcp_hash_rnd = get_random_u32() | 1;
+	xn->ehash = kvcalloc(ehash_entries, sizeof(*xn->ehash), GFP_KERNEL);
+	xn->twhash = kvcalloc(ehash_entries, sizeof(*xn->twhash), GFP_KERNEL);
+	if (!xn->ehash || !xn->twhash) {
+		xtcp_table_exit(xn);
+		return -ENOMEM;
+	}
+	xn->ehash_mask = ehash_entries - 1;
 	spin_lock_init(&xn->lock);
-	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
-		INIT_HLIST_HEAD(&xn->ehash[i]);
+	for (i = 0; i < ehash_entries; i++) {
+		INIT_HLIST_NULLS_HEAD(&xn->ehash[i], i);
+		INIT_HLIST_HEAD(&xn->twhash[i]);
+	}
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
-		INIT_HLIST_HEAD(&xn->lhash[i]);
+		INIT_HLIST_NULLS_HEAD(&xn->lhash[i], XTCP_LHASH_NULLS_BASE + i);
 	for (i = 0; i < ARRAY_SIZE(xn->bhash); i++)
 		INIT_HLIST_HEAD(&xn->bhash[i]);
-	for (i = 0; i < ARRAY_SIZE(xn->twhash); i++)
-		INIT_HLIST_HEAD(&xn->twhash[i]);
 	for (i = 0; i < ARRAY_SIZE(xn->tw_bhash); i++)
 		INIT_HLIST_HEAD(&xn->tw_bhash[i]);
+	return 0;
 }
 
-static struct hlist_head *xtcp_ehash_bucket(struct xtcp_net *xn,
-					    __be32 laddr, __be16 lport,
-					    __be32 raddr, __be16 rport)
+/**
+ * xtcp_table_exit() - free a namespace's tables, all empty by now
+ * @xn: the namespace's xtcp state
+ */
+void xtcp_table_exit(struct xtcp_net *xn)
+{
+	kvfree(xn->ehash);
+	kvfree(xn->twhash);
+	xn->ehash = NULL;
+	xn->twhash = NULL;
+}
+
+/**
+ * xtcp_ehashfn() - the bucket of a 4-tuple in the connection and
+ *	TIME_WAIT tables
+ * @xn: the namespace's xtcp state
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the bucket number, keyed by a secret chosen at module load.
+ */
+unsigned int xtcp_ehashfn(const struct xtcp_net *xn, __be32 laddr,
+			  __be16 lport, __be32 raddr, __be16 rport)
 {
 	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
 			     ((__force u32)lport << 16) | (__force u32)rport,
 			     xtcp_hash_rnd);
 
-	return &xn->ehash[h & (ARRAY_SIZE(xn->ehash) - 1)];
+	return h & xn->ehash_mask;
 }
 
-static struct hlist_head *xtcp_lhash_bucket(struct xtcp_net *xn, u16 port)
+static bool xtcp_ehash_match(const struct sock *sk, __be32 laddr,
+			     __be16 lport, __be32 raddr, __be16 rport)
 {
-	return &xn->lhash[port & (ARRAY_SIZE(xn->lhash) - 1)];
+	const struct inet_sock *inet = inet_sk(sk);
+
+	return inet->inet_rcv_saddr == laddr && inet->inet_sport == lport &&
+	       inet->inet_daddr == raddr && inet->inet_dport == rport;
+}
+
+static struct hlist_nulls_head *xtcp_ehash_bucket(struct xtcp_net *xn,
+						  __be32 laddr, __be16 lport,
+						  __be32 raddr, __be16 rport)
+{
+	return &xn->ehash[xtcp_ehashfn(xn, laddr, lport, raddr, rport)];
+}
+
+static unsigned int xtcp_lhash_slot(u16 port)
+{
+	return port & ((1 << XTCP_LHASH_BITS) - 1);
+}
+
+static struct hlist_nulls_head *xtcp_lhash_bucket(struct xtcp_net *xn,
+						  u16 port)
+{
+	return &xn->lhash[xtcp_lhash_slot(port)];
 }
 
 static struct hlist_head *xtcp_bhash_bucket(struct xtcp_net *xn, u16 port)
@@ -81,6 +141,7 @@ static bool xtcp_bind_conflict(struct xtcp_net *xn, const struct sock *sk,
 {
 	struct sock *sk2;
 
+	lockdep_assert_held(&xn->lock);
 	sk_for_each_bound(sk2, xtcp_bhash_bucket(xn, port)) {
 		if (sk2 == sk || inet_sk(sk2)->inet_num != port)
 			continue;
@@ -106,20 +167,20 @@ static bool xtcp_port_in_use(struct xtcp_net *xn, u16 port)
 static bool xtcp_tuple_in_use(struct xtcp_net *xn, __be32 laddr,
 			      __be16 lport, __be32 raddr, __be16 rport)
 {
+	struct hlist_nulls_node *node;
 	struct sock *sk2;
 
-	sk_for_each(sk2, xtcp_ehash_bucket(xn, laddr, lport, raddr, rport)) {
-		const struct inet_sock *i2 = inet_sk(sk2);
-
-		if (i2->inet_rcv_saddr == laddr && i2->inet_sport == lport &&
-		    i2->inet_daddr == raddr && i2->inet_dport == rport)
+	lockdep_assert_held(&xn->lock);
+	sk_nulls_for_each(sk2, node, xtcp_ehash_bucket(xn, laddr, lport, raddr,
+						       rport))
+		if (xtcp_ehash_match(sk2, laddr, lport, raddr, rport))
 			return true;
-	}
 	return xtcp_tw_tuple_in_use(xn, laddr, lport, raddr, rport);
 }
 
 static void xtcp_bhash_add(struct xtcp_net *xn, struct sock *sk, u16 port)
 {
+	lockdep_assert_held(&xn->lock);
 	inet_sk(sk)->inet_num = port;
 	inet_sk(sk)->inet_sport = htons(port);
 	hlist_add_head(&sk->sk_bind_node, xtcp_bhash_bucket(xn, port));
@@ -228,7 +289,7 @@ int xtcp_listen_hash(struct sock *sk)
 	}
 	xtcp_state_store(sk, TCP_LISTEN);
 	sock_hold(sk);
-	hlist_add_head_rcu(&sk->sk_node, xtcp_lhash_bucket(xn, port));
+	__sk_nulls_add_node_rcu(sk, xtcp_lhash_bucket(xn, port));
 out:
 	spin_unlock_bh(&xn->lock);
 	return err;
@@ -262,10 +323,10 @@ int xtcp_connect_hash(struct sock *sk)
 		goto out;
 	}
 	sock_hold(sk);
-	hlist_add_head_rcu(&sk->sk_node,
-			   xtcp_ehash_bucket(xn, inet->inet_saddr,
-					     inet->inet_sport, inet->inet_daddr,
-					     inet->inet_dport));
+	__sk_nulls_add_node_rcu(sk, xtcp_ehash_bucket(xn, inet->inet_saddr,
+						      inet->inet_sport,
+						      inet->inet_daddr,
+						      inet->inet_dport));
 out:
 	spin_unlock_bh(&xn->lock);
 	return err;
@@ -291,10 +352,10 @@ int xtcp_ehash_child(struct sock *child)
 	hlist_add_head(&child->sk_bind_node,
 		       xtcp_bhash_bucket(xn, inet->inet_num));
 	sock_hold(child);
-	hlist_add_head_rcu(&child->sk_node,
-			   xtcp_ehash_bucket(xn, inet->inet_saddr,
-					     inet->inet_sport, inet->inet_daddr,
-					     inet->inet_dport));
+	__sk_nulls_add_node_rcu(child, xtcp_ehash_bucket(xn, inet->inet_saddr,
+							 inet->inet_sport,
+							 inet->inet_daddr,
+							 inet->inet_dport));
 	spin_unlock(&xn->lock);
 	return 0;
 }
@@ -309,9 +370,7 @@ void xtcp_unhash(struct sock *sk)
 	bool hashed;
 
 	spin_lock_bh(&xn->lock);
-	hashed = !hlist_unhashed(&sk->sk_node);
-	if (hashed)
-		hlist_del_init_rcu(&sk->sk_node);
+	hashed = __sk_nulls_del_node_init_rcu(sk);
 	spin_unlock_bh(&xn->lock);
 	if (hashed)
 		__sock_put(sk);
@@ -325,27 +384,49 @@ void xtcp_unhash(struct sock *sk)
  * @daddr: segment's destination address
  * @dport: segment's destination port
  *
+ * A socket can leave its chain for another while the walk is on it (a
+ * disconnected socket connecting again), so the walk restarts when it ends
+ * in another chain's nulls marker, and the keys are checked again once a
+ * reference is held (as __inet_lookup_established()).
+ *
  * Return: the socket with a reference held, or NULL.
  */
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 				     __be16 sport, __be32 daddr, __be16 dport)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
-	struct sock *sk, *found = NULL;
+	unsigned int slot = xtcp_ehashfn(xn, daddr, dport, saddr, sport);
+	struct hlist_nulls_node *node;
+	struct sock *sk;
 
 	rcu_read_lock();
-	sk_for_each_rcu(sk, xtcp_ehash_bucket(xn, daddr, dport, saddr, sport)) {
-		const struct inet_sock *inet = inet_sk(sk);
-
-		if (inet->inet_rcv_saddr == daddr && inet->inet_sport == dport &&
-		    inet->inet_daddr == saddr && inet->inet_dport == sport) {
-			if (refcount_inc_not_zero(&sk->sk_refcnt))
-				found = sk;
-			break;
+begin:
+	sk_nulls_for_each_rcu(sk, node, &xn->ehash[slot]) {
+		if (!xtcp_ehash_match(sk, daddr, dport, saddr, sport))
+			continue;
+		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
+			goto begin;
+		if (unlikely(!xtcp_ehash_match(sk, daddr, dport, saddr,
+					       sport))) {
+			sock_put(sk);
+			goto begin;
 		}
+		goto found;
 	}
+	if (get_nulls_value(node) != slot)
+		goto begin;
+	sk = NULL;
+found:
 	rcu_read_unlock();
-	return found;
+	return sk;
+}
+
+static bool xtcp_listener_match(const struct sock *sk, __be32 daddr, u16 port)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	return inet->inet_num == port &&
+	       (inet->inet_rcv_saddr == daddr || !inet->inet_rcv_saddr);
 }
 
 /**
@@ -354,7 +435,8 @@ struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
  * @daddr: segment's destination address
  * @dport: segment's destination port
  *
- * A listener bound to @daddr is preferred to one bound to INADDR_ANY.
+ * A listener bound to @daddr is preferred to one bound to INADDR_ANY. The
+ * walk restarts as in xtcp_lookup_established().
  *
  * Return: the listener with a reference held, or NULL.
  */
@@ -362,23 +444,32 @@ struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 	u16 port = ntohs(dport);
-	struct sock *sk, *best = NULL;
+	unsigned int slot = xtcp_lhash_slot(port);
+	struct hlist_nulls_node *node;
+	struct sock *sk, *best;
 
 	rcu_read_lock();
-	sk_for_each_rcu(sk, xtcp_lhash_bucket(xn, port)) {
-		const struct inet_sock *inet = inet_sk(sk);
-
-		if (inet->inet_num != port)
+begin:
+	best = NULL;
+	sk_nulls_for_each_rcu(sk, node, &xn->lhash[slot]) {
+		if (!xtcp_listener_match(sk, daddr, port))
 			continue;
-		if (inet->inet_rcv_saddr == daddr) {
-			best = sk;
-			break;
-		}
-		if (!inet->inet_rcv_saddr && !best)
-			best = sk;
+		best = sk;
+		if (inet_sk(sk)->inet_rcv_saddr == daddr)
+			goto exact;
 	}
-	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
-		best = NULL;
+	if (get_nulls_value(node) != XTCP_LHASH_NULLS_BASE + slot)
+		goto begin;
+exact:
+	if (best) {
+		if (unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
+			goto begin;
+		if (unlikely(!xtcp_listener_match(best, daddr, port) ||
+			     inet_sk_state_load(best) != TCP_LISTEN)) {
+			sock_put(best);
+			goto begin;
+		}
+	}
 	rcu_read_unlock();
 	return best;
 }

@@ -9,10 +9,15 @@
  * releases the socket, as TCP does.
  *
  * The retransmission timer serves the handshake (SYN, SYN-ACK), data and
- * FIN retransmission (RFC 6298) and, while the peer's window is closed,
- * zero-window probes (the persist timer, RFC 9293 3.8.6.1);
- * xtcp_sock.pending says which. The delayed-ACK timer sends an ACK that
- * in-order data left owed (RFC 9293 3.8.6.3).
+ * FIN retransmission (RFC 6298) and, while data waits with none in flight
+ * (the peer's window is closed, or the device refused it), zero-window
+ * probes (the persist timer, RFC 9293 3.8.6.1); xtcp_sock.pending says
+ * which and xtcp_sock.timeout when it is due. This file decides what it is
+ * armed for: the send and receive paths report what happened
+ * (xtcp_timers_data_sent(), xtcp_timers_acked(), xtcp_check_probe_timer()).
+ * The delayed-ACK timer sends an ACK that in-order data left owed
+ * (RFC 9293 3.8.6.3). The life timer runs keepalive and bounds an orphaned
+ * FIN_WAIT2.
  */
 
 #include "xtcp.h"
@@ -44,8 +49,12 @@ static unsigned long xtcp_rto_backed_off(const struct sock *sk)
  */
 void xtcp_reset_retrans_timer(struct sock *sk, unsigned long when)
 {
-	xtcp_sk(sk)->pending = XTCP_TIME_RETRANS;
-	sk_reset_timer(sk, &xtcp_sk(sk)->retrans_timer, jiffies + when);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	sock_owned_by_me(sk);
+	xs->pending = XTCP_TIME_RETRANS;
+	xs->timeout = jiffies + when;
+	sk_reset_timer(sk, &xs->retrans_timer, xs->timeout);
 }
 
 /**
@@ -66,11 +75,57 @@ void xtcp_arm_probe_timer(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	if (xs->pending == XTCP_TIME_PROBE && timer_pending(&xs->retrans_timer))
 		return;
 	xs->pending = XTCP_TIME_PROBE;
-	sk_reset_timer(sk, &xs->retrans_timer,
-		       jiffies + xtcp_rto_backed_off(sk));
+	xs->timeout = jiffies + xtcp_rto_backed_off(sk);
+	sk_reset_timer(sk, &xs->retrans_timer, xs->timeout);
+}
+
+/**
+ * xtcp_check_probe_timer() - data waits and none is in flight: make sure
+ *	a timer will send it
+ * @sk: the socket
+ *
+ * The peer's window is closed, or the device refused the segment; no ACK
+ * will come to send it, so the persist timer does (tcp_check_probe_timer()).
+ */
+void xtcp_check_probe_timer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->send_head && xs->snd_una == xs->snd_max && !xs->pending)
+		xtcp_arm_probe_timer(sk);
+}
+
+/**
+ * xtcp_timers_data_sent() - new data or a retransmission went out
+ * @sk: the socket
+ *
+ * RFC 6298 (5.1): the retransmission timer runs while data is in flight.
+ */
+void xtcp_timers_data_sent(struct sock *sk)
+{
+	if (xtcp_sk(sk)->pending != XTCP_TIME_RETRANS)
+		xtcp_arm_retrans_timer(sk);
+}
+
+/**
+ * xtcp_timers_acked() - an ACK acknowledged new data
+ * @sk: the socket
+ *
+ * RFC 6298 (5.2)-(5.3): stop the timer when everything is acknowledged,
+ * restart it otherwise.
+ */
+void xtcp_timers_acked(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->snd_una == xs->snd_max)
+		xtcp_stop_retrans_timer(sk);
+	else
+		xtcp_arm_retrans_timer(sk);
 }
 
 /**
@@ -79,6 +134,7 @@ void xtcp_arm_probe_timer(struct sock *sk)
  */
 void xtcp_stop_retrans_timer(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	xtcp_sk(sk)->pending = 0;
 	sk_stop_timer(sk, &xtcp_sk(sk)->retrans_timer);
 }
@@ -143,30 +199,49 @@ static void xtcp_retransmit_syn(struct sock *sk, int limit, bool synack)
 }
 
 /*
- * RFC 6298 (5.4)-(5.7) for data and FIN: collapse the window, go back to
- * the oldest unacknowledged segment and resend from there as the window
- * reopens; after retries2 expiries the connection is dropped.
+ * While the peer's window is zero, retransmissions are window probes: the
+ * connection lives as long as the peer answers them within twice
+ * rto_max (tcp_rtx_probe0_timed_out()).
+ */
+static bool xtcp_probe0_timed_out(const struct sock *sk)
+{
+	return time_after(jiffies, xtcp_sk(sk)->rcv_tstamp + 2 * xtcp_rto_max(sk));
+}
+
+/*
+ * RFC 6298 (5.4)-(5.6) for data and FIN: collapse the window, resend the
+ * oldest segment and back the timer off; after retries2 expiries the
+ * connection is dropped. A retransmission the device refuses is tried
+ * again soon without backing off, as TCP does.
  */
 static void xtcp_retransmit_data(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool zero_wnd = !xs->snd_wnd && !sock_flag(sk, SOCK_DEAD);
 
-	if (skb_queue_empty(&sk->sk_write_queue) ||
-	    xs->snd_una == xs->snd_nxt) {
-		xs->pending = 0;
+	if (xs->snd_una == xs->snd_max) {
+		xtcp_check_probe_timer(sk);
 		return;
 	}
+	if (WARN_ON_ONCE(skb_queue_empty(&sk->sk_write_queue)))
+		return;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
-	if (xs->retransmits >= xtcp_retries_limit(sk)) {
+	if (zero_wnd ? xtcp_probe0_timed_out(sk) :
+		       xs->retransmits >= xtcp_retries_limit(sk)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
 		xtcp_write_err(sk);
 		return;
 	}
 	xtcp_enter_loss(sk);
-	xs->send_head = skb_peek(&sk->sk_write_queue);
-	xs->snd_nxt = xs->snd_una;
-	xtcp_write_xmit(sk);
-	xtcp_backoff_and_rearm(sk);
+	if (!zero_wnd)
+		xs->retransmits++;
+	if (xtcp_retransmit_head(sk)) {
+		xtcp_reset_retrans_timer(sk, XTCP_RESOURCE_PROBE_INTERVAL);
+		return;
+	}
+	if (xs->backoff < 31)
+		xs->backoff++;
+	xtcp_arm_retrans_timer(sk);
 }
 
 /* RFC 9293 3.8.6.1: the persist timer probes a closed window */
@@ -174,11 +249,15 @@ static void xtcp_probe_timer(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xs->pending = 0;
-	if (!xs->send_head || xs->snd_nxt != xs->snd_una ||
-	    xtcp_before(XTCP_SKB_CB(xs->send_head)->seq,
+	if (!xs->send_head)
+		return;
+	if (xs->snd_una != xs->snd_max) {
+		xtcp_arm_retrans_timer(sk);
+		return;
+	}
+	if (xtcp_before(XTCP_SKB_CB(xs->send_head)->seq,
 			xs->snd_una + xs->snd_wnd)) {
-		/* Data in flight, or room in the window: just send */
+		/* Room in the window: the device refused it, send again */
 		xtcp_write_xmit(sk);
 		return;
 	}
@@ -194,14 +273,25 @@ static void xtcp_probe_timer(struct sock *sk)
 	xtcp_arm_probe_timer(sk);
 }
 
+/*
+ * The handler of the retransmission timer. A run deferred while the user
+ * owned the socket may find the timer stopped or re-armed meanwhile (by
+ * ACKs from the backlog): it does nothing, or waits for the new expiry,
+ * as tcp_write_timer_handler() does.
+ */
 static void xtcp_retransmit_timer(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u8 event = xs->pending;
 
-	switch (sk->sk_state) {
-	case TCP_CLOSE:
-	case TCP_LISTEN:
+	if (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)) || !event)
 		return;
+	if (time_after(xs->timeout, jiffies)) {
+		sk_reset_timer(sk, &xs->retrans_timer, xs->timeout);
+		return;
+	}
+	xs->pending = 0;
+	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 		xtcp_retransmit_syn(sk, XTCP_SYSCTL(sk, syn_retries), false);
 		return;
@@ -211,9 +301,9 @@ static void xtcp_retransmit_timer(struct sock *sk)
 					XTCP_SYSCTL(sk, syn_retries), true);
 		return;
 	}
-	if (xs->pending == XTCP_TIME_PROBE)
+	if (event == XTCP_TIME_PROBE)
 		xtcp_probe_timer(sk);
-	else if (xs->pending == XTCP_TIME_RETRANS)
+	else
 		xtcp_retransmit_data(sk);
 }
 
@@ -407,7 +497,6 @@ void xtcp_ack_sent(struct sock *sk)
 	xs->ack_pending = 0;
 	if (timer_pending(&xs->delack_timer))
 		sk_stop_timer(sk, &xs->delack_timer);
-	sk_stop_timer(sk, &xs->life_timer);
 }
 
 /**
@@ -426,19 +515,30 @@ void xtcp_init_timers(struct sock *sk)
 }
 
 /**
- * xtcp_clear_timers() - stop every timer of a socket
+ * xtcp_clear_xmit_timers() - stop the retransmission and delayed-ACK timers
  * @sk: the socket, locked
  *
  * A handler already running finishes on its own reference.
  */
-void xtcp_clear_timers(struct sock *sk)
+void xtcp_clear_xmit_timers(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	xs->pending = 0;
 	xs->ack_pending = 0;
 	sk_stop_timer(sk, &xs->retrans_timer);
 	sk_stop_timer(sk, &xs->delack_timer);
+}
+
+/**
+ * xtcp_clear_timers() - stop every timer of a socket
+ * @sk: the socket, locked
+ */
+void xtcp_clear_timers(struct sock *sk)
+{
+	xtcp_clear_xmit_timers(sk);
+	sk_stop_timer(sk, &xtcp_sk(sk)->life_timer);
 }
 
 /**

@@ -12,7 +12,6 @@
  * xtcp_net.lock, and freed after an RCU grace period.
  */
 
-#include <linux/jhash.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
@@ -45,11 +44,7 @@ static struct hlist_head *xtcp_tw_bucket(struct xtcp_net *xn, __be32 laddr,
 					 __be16 lport, __be32 raddr,
 					 __be16 rport)
 {
-	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
-			     ((__force u32)lport << 16) | (__force u32)rport,
-			     0);
-
-	return &xn->twhash[h & (ARRAY_SIZE(xn->twhash) - 1)];
+	return &xn->twhash[xtcp_ehashfn(xn, laddr, lport, raddr, rport)];
 }
 
 static struct hlist_head *xtcp_tw_bind_bucket(struct xtcp_net *xn, u16 port)
@@ -80,6 +75,7 @@ void xtcp_tw_put(struct xtcp_tw *tw)
 /* Take an entry out of the tables; the caller holds xtcp_net.lock */
 static bool xtcp_tw_unhash_locked(struct xtcp_tw *tw)
 {
+	lockdep_assert_held(&xtcp_pernet(tw->net)->lock);
 	if (hlist_unhashed(&tw->node))
 		return false;
 	hlist_del_init_rcu(&tw->node);
@@ -105,7 +101,6 @@ static bool xtcp_tw_kill(struct xtcp_tw *tw)
 static void xtcp_tw_timer_fn(struct timer_list *t)
 {
 	struct xtcp_tw *tw = from_timer(tw, t, timer);
-
 	struct net *net = tw->net;
 
 	if (xtcp_tw_kill(tw))
@@ -138,6 +133,8 @@ void xtcp_time_wait(struct sock *sk)
 	const struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_tw *tw;
 
+	sock_owned_by_me(sk);
+	WARN_ON_ONCE(!((1 << sk->sk_state) & (TCPF_FIN_WAIT2 | TCPF_CLOSING)));
 	tw = kmem_cache_alloc(xtcp_tw_cachep, GFP_ATOMIC);
 	if (tw) {
 		tw->net = sock_net(sk);
@@ -256,6 +253,7 @@ bool xtcp_tw_tuple_in_use(struct xtcp_net *xn, __be32 laddr, __be16 lport,
 {
 	struct xtcp_tw *tw;
 
+	lockdep_assert_held(&xn->lock);
 	hlist_for_each_entry(tw, xtcp_tw_bucket(xn, laddr, lport, raddr, rport),
 			     node)
 		if (tw->saddr == laddr && tw->sport == lport &&
@@ -281,6 +279,7 @@ bool xtcp_tw_port_conflict(struct xtcp_net *xn, const struct sock *sk,
 	__be32 addr = sk->sk_rcv_saddr;
 	struct xtcp_tw *tw;
 
+	lockdep_assert_held(&xn->lock);
 	hlist_for_each_entry(tw, xtcp_tw_bind_bucket(xn, port), bind_node) {
 		if (ntohs(tw->sport) != port)
 			continue;

@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/list_nulls.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/skbuff.h>
@@ -72,9 +73,14 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
 #define XTCP_DEFAULT_MSS	536
 #define XTCP_MIN_MSS		88
 
-#define XTCP_EHASH_BITS		10
 #define XTCP_LHASH_BITS		6
 #define XTCP_BHASH_BITS		10
+/* Nulls values that end the listener chains, distinct from ehash slots */
+#define XTCP_LHASH_NULLS_BASE	BIT(29)
+/* Retry interval when the device refuses a retransmission (as TCP) */
+#define XTCP_RESOURCE_PROBE_INTERVAL	(HZ / 2)
+/* RTO when the handshake was retransmitted and gave no sample (RFC 6298 5.7) */
+#define XTCP_TIMEOUT_FALLBACK	(3 * HZ)
 
 /**
  * enum xtcp_mib_field - per-namespace counters in /proc/net/xtcp/snmp
@@ -176,9 +182,12 @@ struct xtcp_sysctl {
 
 /**
  * struct xtcp_net - xtcp state of one network namespace
- * @lock: serialises changes to the three tables
- * @ehash: connections (SYN_SENT onwards) by 4-tuple, through sk_node; RCU
- * @lhash: listeners by local port, through sk_node; RCU
+ * @lock: serialises changes to every table
+ * @ehash_mask: number of @ehash (and @twhash) buckets less one
+ * @ehash: connections (SYN_SENT onwards) by 4-tuple, through sk_nulls_node;
+ *	RCU, each chain ends in its bucket number
+ * @lhash: listeners by local port, through sk_nulls_node; RCU, each chain
+ *	ends in XTCP_LHASH_NULLS_BASE plus its bucket number
  * @bhash: every socket holding a local port, through sk_bind_node
  * @twhash: TIME_WAIT entries by 4-tuple; RCU
  * @tw_bhash: TIME_WAIT entries by local port
@@ -189,10 +198,11 @@ struct xtcp_sysctl {
  */
 struct xtcp_net {
 	spinlock_t lock;	/* serialises changes to every table below */
-	struct hlist_head ehash[1 << XTCP_EHASH_BITS];
-	struct hlist_head lhash[1 << XTCP_LHASH_BITS];
+	unsigned int ehash_mask;
+	struct hlist_nulls_head *ehash;
+	struct hlist_nulls_head lhash[1 << XTCP_LHASH_BITS];
 	struct hlist_head bhash[1 << XTCP_BHASH_BITS];
-	struct hlist_head twhash[1 << XTCP_EHASH_BITS];
+	struct hlist_head *twhash;
 	struct hlist_head tw_bhash[1 << XTCP_BHASH_BITS];
 	struct xtcp_mib __percpu *mib;
 	struct xtcp_sysctl sysctl;
@@ -277,7 +287,10 @@ enum {
 /**
  * struct xtcp_sock - an xtcp socket
  * @inet: IPv4 socket; must be first
- * @iss: initial send sequence number
+ * @iss: initial send sequence number; the first field of the connection
+ *	state, which runs to the end of the struct and is zeroed by
+ *	xtcp_init_conn() when the socket is created, cloned for a listener's
+ *	child, or disconnected
  * @irs: initial receive sequence number
  * @snd_una: oldest unacknowledged sequence number
  * @snd_nxt: next sequence number to send
@@ -292,13 +305,11 @@ enum {
  * @copied_seq: next sequence number the user reads
  * @mss_cache: maximum segment size we send
  * @rx_mss: MSS the peer announced in its SYN
- * @user_mss: XTCP_MAXSEG clamp, 0 when unset
  * @rcv_mss: largest segment received, for delayed-ACK decisions
  * @rcv_ratio: payload bytes per 256 bytes of skb truesize seen on input,
  *	which turns free receive memory into window
  * @snd_wscale: shift applied to the peer's window field
  * @rcv_wscale: shift applied to our window field
- * @nodelay: XTCP_NODELAY is set
  * @wscale_ok: both ends sent the window scale option
  * @ack_pending: in-order data arrived that we have not acknowledged
  * @fin_queued: our FIN is on the write queue
@@ -306,31 +317,37 @@ enum {
  * @ca_state: XTCP_CA_* congestion state
  * @dupacks: duplicate ACKs counted since the last new ACK
  * @probes: zero-window probes sent without an answer
- * @backoff: exponential backoff shift of the retransmission timer
+ * @backoff: exponential backoff shift of the retransmission timer, kept
+ *	until an RTT sample is taken (Karn's algorithm, RFC 6298 section 5)
  * @retransmits: consecutive expiries of the retransmission timer
+ * @ka_probes_out: keepalive probes sent since the last segment arrived
+ * @timeout: jiffies at which the retransmission timer is due; a handler
+ *	that runs earlier (deferred while the user owned the socket) re-arms
  * @rto: current retransmission timeout, in jiffies
  * @srtt_us: smoothed RTT, in microseconds; 0 before the first sample
  * @rttvar_us: RTT variation, in microseconds
+ * @syn_sent_us: when the SYN or SYN-ACK was sent first, for an RTT sample
  * @snd_cwnd: congestion window, in segments
  * @snd_ssthresh: slow-start threshold, in segments
  * @snd_cwnd_cnt: ACKed segments towards the next congestion-avoidance step
  * @recover: snd_max when loss recovery started (RFC 6582)
  * @send_head: first skb of the write queue not yet sent, or NULL
- * @ofo_queue: segments received out of order, sorted by sequence
  * @total_retrans: segments retransmitted over the connection's life
  * @bytes_acked: bytes of ours the peer acknowledged
  * @bytes_received: bytes received in order
  * @segs_in: segments received
  * @segs_out: segments sent
+ * @rcv_tstamp: jiffies when the last segment arrived
+ * @user_mss: XTCP_MAXSEG clamp, 0 when unset
+ * @nodelay: XTCP_NODELAY is set
+ * @keepalive_probes: unanswered keepalive probes before the connection drops
+ * @keepalive_time: idle time before the first keepalive probe, jiffies
+ * @keepalive_intvl: time between keepalive probes, jiffies
+ * @ofo_queue: segments received out of order, sorted by sequence
  * @retrans_timer: retransmits SYN, SYN-ACK, data and FIN, or probes a zero window
  * @delack_timer: sends a delayed ACK
  * @life_timer: keepalive (SO_KEEPALIVE); ends an orphaned FIN_WAIT2
  *	after fin_timeout_ms
- * @rcv_tstamp: jiffies when the last segment arrived
- * @keepalive_time: idle time before the first keepalive probe, jiffies
- * @keepalive_intvl: time between keepalive probes, jiffies
- * @keepalive_probes: unanswered keepalive probes before the connection drops
- * @ka_probes_out: keepalive probes sent since the last segment arrived
  * @deferred: XTCP_*_DEFERRED bits
  * @queue_lock: protects @syn_queue, @accept_queue and children's @parent
  * @syn_queue: a listener's children in SYN_RECV
@@ -338,10 +355,33 @@ enum {
  * @syn_qlen: length of @syn_queue
  * @parent: listener of a child still on one of its queues
  * @queue_node: a child's link in its listener's @syn_queue or @accept_queue
+ *
+ * The user's settings (@user_mss to @keepalive_intvl) outlive a
+ * connection and are inherited by a listener's children, as TCP's are.
  */
 struct xtcp_sock {
 	struct inet_sock inet;
 
+	u16 user_mss;
+	u8 nodelay;
+	u8 keepalive_probes;
+	unsigned long keepalive_time;
+	unsigned long keepalive_intvl;
+
+	struct sk_buff_head ofo_queue;
+	struct timer_list retrans_timer;
+	struct timer_list delack_timer;
+	struct timer_list life_timer;
+	unsigned long deferred;
+
+	spinlock_t queue_lock;	/* protects syn_queue, accept_queue, parent */
+	struct list_head syn_queue;
+	struct list_head accept_queue;
+	u32 syn_qlen;
+	struct sock *parent;
+	struct list_head queue_node;
+
+	/* The connection state: from here to the end */
 	u32 iss;
 	u32 irs;
 	u32 snd_una;
@@ -358,13 +398,11 @@ struct xtcp_sock {
 
 	u16 mss_cache;
 	u16 rx_mss;
-	u16 user_mss;
 	u16 rcv_mss;
 	u16 rcv_ratio;
 	u8 snd_wscale;
 	u8 rcv_wscale;
-	u8 nodelay:1,
-	   wscale_ok:1,
+	u8 wscale_ok:1,
 	   ack_pending:1,
 	   fin_queued:1;
 	u8 pending;
@@ -373,39 +411,25 @@ struct xtcp_sock {
 	u8 probes;
 	u8 backoff;
 	u8 retransmits;
+	u8 ka_probes_out;
+	unsigned long timeout;
 	unsigned long rto;
 	u32 srtt_us;
 	u32 rttvar_us;
+	u64 syn_sent_us;
 	u32 snd_cwnd;
 	u32 snd_ssthresh;
 	u32 snd_cwnd_cnt;
 	u32 recover;
 
 	struct sk_buff *send_head;
-	struct sk_buff_head ofo_queue;
 
 	u32 total_retrans;
 	u64 bytes_acked;
 	u64 bytes_received;
 	u64 segs_in;
 	u64 segs_out;
-
-	struct timer_list retrans_timer;
-	struct timer_list delack_timer;
-	struct timer_list life_timer;
 	unsigned long rcv_tstamp;
-	unsigned long keepalive_time;
-	unsigned long keepalive_intvl;
-	u8 keepalive_probes;
-	u8 ka_probes_out;
-	unsigned long deferred;
-
-	spinlock_t queue_lock;	/* protects syn_queue, accept_queue, parent */
-	struct list_head syn_queue;
-	struct list_head accept_queue;
-	u32 syn_qlen;
-	struct sock *parent;
-	struct list_head queue_node;
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -443,9 +467,12 @@ static inline int xtcp_sysctl(const struct sock *sk, size_t offset)
 #define XTCP_SYSCTL(sk, name) \
 	xtcp_sysctl(sk, offsetof(struct xtcp_sysctl, name))
 
-/* af_xtcp.c */
+/* lifecycle.c */
+int xtcp_create(struct net *net, struct socket *sock, int protocol, int kern);
 void xtcp_set_state(struct sock *sk, int state);
 void xtcp_done(struct sock *sk);
+void xtcp_forget(struct sock *sk);
+void xtcp_init_conn(struct sock *sk);
 void xtcp_init_sock(struct sock *sk);
 void xtcp_write_queue_purge(struct sock *sk);
 
@@ -458,7 +485,10 @@ int xtcp_shutdown(struct socket *sock, int how);
 void xtcp_get_info(struct sock *sk, struct xtcp_info *info);
 
 /* table.c */
-void xtcp_table_init(struct xtcp_net *xn);
+int xtcp_table_init(struct xtcp_net *xn, unsigned int ehash_entries);
+void xtcp_table_exit(struct xtcp_net *xn);
+unsigned int xtcp_ehashfn(const struct xtcp_net *xn, __be32 laddr,
+			  __be16 lport, __be32 raddr, __be16 rport);
 int xtcp_bind_port(struct sock *sk, u16 port);
 void xtcp_unbind_port(struct sock *sk);
 int xtcp_listen_hash(struct sock *sk);
@@ -489,6 +519,7 @@ void xtcp_send_probe(struct sock *sk);
 void xtcp_send_ack_probe(struct sock *sk);
 u32 xtcp_receive_window(const struct xtcp_sock *xs);
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int xtcp_retransmit_head(struct sock *sk);
 void xtcp_write_xmit(struct sock *sk);
 void xtcp_skb_entail(struct sock *sk, struct sk_buff *skb, u8 flags);
 
@@ -502,6 +533,7 @@ void xtcp_cleanup_rbuf(struct sock *sk);
 /* cong.c */
 u64 xtcp_clock_us(void);
 void xtcp_rtt_sample(struct sock *sk, u32 rtt_us);
+void xtcp_handshake_rtt(struct sock *sk);
 u32 xtcp_flight_segs(const struct xtcp_sock *xs);
 void xtcp_enter_recovery(struct sock *sk);
 void xtcp_enter_loss(struct sock *sk);
@@ -524,6 +556,7 @@ struct sock *xtcp_accept_wait(struct sock *sk, int flags, int *err);
 
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);
+void xtcp_clear_xmit_timers(struct sock *sk);
 void xtcp_clear_timers(struct sock *sk);
 void xtcp_kill_timers(struct sock *sk);
 unsigned long xtcp_rto_max(const struct sock *sk);
@@ -531,6 +564,9 @@ void xtcp_reset_retrans_timer(struct sock *sk, unsigned long when);
 void xtcp_arm_retrans_timer(struct sock *sk);
 void xtcp_arm_probe_timer(struct sock *sk);
 void xtcp_stop_retrans_timer(struct sock *sk);
+void xtcp_check_probe_timer(struct sock *sk);
+void xtcp_timers_data_sent(struct sock *sk);
+void xtcp_timers_acked(struct sock *sk);
 void xtcp_schedule_ack(struct sock *sk);
 void xtcp_ack_sent(struct sock *sk);
 void xtcp_arm_fin_wait2_timer(struct sock *sk);

@@ -87,6 +87,7 @@ enum {
  * @rcv_wnd: receive window we advertise, bytes
  * @unacked: segments sent and not yet acknowledged
  * @total_retrans: segments retransmitted over the connection's life
+ * @pad2: reserved, zero
  * @bytes_acked: bytes of ours the peer acknowledged
  * @bytes_received: bytes of the peer's we received in order
  * @segs_out: segments sent
@@ -111,6 +112,7 @@ struct xtcp_info {
 	__u32	rcv_wnd;
 	__u32	unacked;
 	__u32	total_retrans;
+	__u32	pad2;
 	__u64	bytes_acked;
 	__u64	bytes_received;
 	__u64	segs_out;
