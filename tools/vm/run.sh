@@ -20,6 +20,7 @@
 # ./xtcp.ko inside the VM (a bind mount in the VM's overlay; the host's
 # file is not touched). A kernel built with KASAN gets kasan_multi_shot (every
 # report, not only the first), acpi=noirq and 3 GB of memory instead of 2.
+# VM_APPEND adds kernel parameters (e.g. VM_APPEND=kmemleak=off).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -132,6 +133,7 @@ append="console=ttyS0 quiet panic=-1 slub_debug=FZPU log_buf_len=4M"
 [[ $kasan == 1 ]] && append+=" kasan_multi_shot acpi=noirq"
 append+=" xtcp_dir=$top xtcp_release=$release xtcp_kimg=$kimg"
 [[ -z "$ko" ]] || append+=" xtcp_ko=$ko"
+[[ -z "${VM_APPEND:-}" ]] || append+=" $VM_APPEND"
 if [[ $interactive == 1 ]]; then
 	read -r rows cols < <(stty size 2>/dev/null || echo "24 80")
 	append+=" xtcp_interactive=1 xtcp_rows=$rows xtcp_cols=$cols xtcp_term=${TERM:-linux}"
