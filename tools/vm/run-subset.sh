@@ -16,19 +16,16 @@ set -uo pipefail
 [[ $# -gt 0 ]] || { echo "usage: $0 FILTER..." >&2; exit 2; }
 cd "$(dirname "$0")/../.." || exit 1
 
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 passed=0 failed=0 skipped=0
 re='^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$'
 for filter in "$@"; do
 	echo "# ==== run-tests.sh $filter"
-	summary=
-	while IFS= read -r line; do
-		if [[ "$line" =~ $re ]]; then
-			summary=$line
-			echo "# $filter: $line"
-		else
-			echo "$line"
-		fi
-	done < <(tools/vm/run-tests.sh "$filter" 2>&1)
+	# Each run's own summary is shown as a comment, the sum is the summary.
+	tools/vm/run-tests.sh "$filter" 2>&1 | tee "$out" |
+		sed -E "s/$re/# $filter: &/"
+	summary=$(grep -E "$re" "$out" | tail -n1)
 	if [[ "$summary" =~ $re ]]; then
 		passed=$((passed + BASH_REMATCH[1]))
 		failed=$((failed + BASH_REMATCH[2]))
