@@ -4,20 +4,30 @@
 # Install what xtcp needs on Debian 12 and prepare .cache/, then print the
 # target kernel release. Idempotent; quiet and quick when all is present.
 #
-#   tools/deps.sh [build|all]
+#   tools/deps.sh [build|fetch|all]
 #
 # build: compiler, kernel headers, kselftest headers (enough for `make`).
 # all:   also QEMU, busybox, network tools and the kernel image the test VM
 #        boots (.cache/kernel/<release>). The default.
+# fetch: as all, but the debug kernel is not built (tools/vm/debug-kernel.sh
+#        does that when it is called; .ci/run overlaps it with a VM lane).
 #
-# RELEASE=<release> selects another Debian kernel than linux-headers-amd64's.
+# KERNEL=6.1 (default), 6.12 or debug selects the lane (tools/release.sh):
+# Debian's 6.1 and 6.12 kernels come as headers (installed) and as the
+# linux-image-<release>-unsigned package, unpacked into .cache/kernel/ with
+# its modules decompressed for busybox insmod; the debug kernel is built
+# from linux-source-6.1 into .cache/kernel-debug/ (tools/vm/debug-kernel.sh),
+# for `make` as well since xtcp.ko builds against its tree.
+# RELEASE=<release> selects another Debian kernel.
 set -euo pipefail
 
 mode=${1:-all}
 case "$mode" in
-build|all) ;;
-*) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+build|fetch|all) ;;
+*) echo "usage: $0 [build|fetch|all]" >&2; exit 2 ;;
 esac
+debug=0
+[[ -z "${RELEASE:-}" && -z "${KDIR:-}" && "${KERNEL:-}" == debug ]] && debug=1
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache="$top/.cache"
@@ -73,19 +83,26 @@ need_root() {
 	exit 1
 }
 
-build_pkgs=(gcc make libc6-dev perl xz-utils linux-headers-amd64 linux-source-6.1)
+build_pkgs=(gcc make libc6-dev perl xz-utils rsync linux-headers-amd64 linux-source-6.1)
+# What building a kernel from linux-source-6.1 takes.
+kernel_pkgs=(bc bison flex libelf-dev libssl-dev kmod cpio util-linux)
 vm_pkgs=(qemu-system-x86 busybox-static iproute2 ethtool cpio kmod tshark sparse
-	 iperf3 python3 iputils-ping procps)
+	 iperf3 python3 iputils-ping procps nftables util-linux)
 
 pkgs=("${build_pkgs[@]}")
-[[ "$mode" == all ]] && pkgs+=("${vm_pkgs[@]}")
+[[ "$mode" != build ]] && pkgs+=("${vm_pkgs[@]}")
+[[ $debug == 1 ]] && pkgs+=("${kernel_pkgs[@]}")
 if [[ -n $(missing "${pkgs[@]}") ]]; then
 	need_root
 	need "${pkgs[@]}"
 fi
 
-release=$("$top/tools/release.sh")
-if [[ -n $(missing "linux-headers-$release") ]]; then
+release=$("$top/tools/release.sh") || {
+	# A meta package (linux-headers-6.12-amd64) not known yet.
+	apt_update
+	release=$("$top/tools/release.sh")
+}
+if [[ $debug == 0 && -n $(missing "linux-headers-$release") ]]; then
 	need_root
 	need "linux-headers-$release"
 fi
@@ -105,8 +122,30 @@ for f in "${src_files[@]}"; do
 	break
 done
 
-if [[ "$mode" == all ]]; then
+# unpack_modules DIR - decompress the .ko.xz modules of the image in DIR
+# (busybox insmod in the initramfs reads plain ELF only) and run depmod
+unpack_modules() {
+	local kdir=$1 mods="$1/lib/modules/$release"
+
+	if [[ -n $(find "$mods" -name '*.ko.xz' -print -quit) ]]; then
+		log "decompressing the modules of $release"
+		find "$mods" -name '*.ko.xz' -print0 | xargs -0 -r -P "$(nproc)" -n 64 unxz -f
+	fi
+	if [[ -n $(find "$mods" -name '*.ko.zst' -print -quit) ]]; then
+		need zstd
+		log "decompressing the modules of $release"
+		find "$mods" -name '*.ko.zst' -print0 |
+			xargs -0 -r -P "$(nproc)" -n 64 zstd -q -d -f --rm
+	fi
+	depmod -b "$kdir" "$release"
+}
+
+if [[ "$mode" != build && $debug == 0 ]]; then
 	kdir="$cache/kernel/$release"
+	if [[ -e "$kdir/lib/modules/$release/modules.dep" ]] &&
+	   grep -q '\.ko\.\(xz\|zst\):' "$kdir/lib/modules/$release/modules.dep"; then
+		unpack_modules "$kdir"
+	fi
 	if [[ ! -e "$kdir/boot/vmlinuz-$release" ||
 	      ! -e "$kdir/lib/modules/$release/modules.dep" ]]; then
 		pkg="linux-image-$release-unsigned"
@@ -117,11 +156,16 @@ if [[ "$mode" == all ]]; then
 			apt_update
 			(cd "$cache/kernel" && quiet apt-get download "$pkg")
 		fi
-		rm -rf "$kdir"
-		dpkg -x "$cache/kernel/${pkg}"_*.deb "$kdir"
-		depmod -b "$kdir" "$release"
+		rm -rf "$kdir" "$kdir.tmp"
+		dpkg -x "$cache/kernel/${pkg}"_*.deb "$kdir.tmp"
 		rm -f "$cache/kernel/${pkg}"_*.deb
+		mv "$kdir.tmp" "$kdir"
+		unpack_modules "$kdir"
 	fi
+fi
+
+if [[ $debug == 1 && "$mode" != fetch ]]; then
+	"$top/tools/vm/debug-kernel.sh" build >/dev/null
 fi
 
 echo "$release"

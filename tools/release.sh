@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Print the kernel release xtcp targets: $RELEASE if set, else the release of
-# the kernel build tree $KDIR if set, else the one Debian's linux-headers-amd64
-# depends on.
+# the kernel build tree $KDIR if set, else the release of the lane $KERNEL:
+#
+#   KERNEL=6.1 (default)  the Debian release linux-headers-amd64 depends on
+#   KERNEL=X.Y            the one linux-headers-X.Y-amd64 depends on (6.12)
+#   KERNEL=debug          the debug kernel tools/vm/debug-kernel.sh builds
 set -euo pipefail
 
 if [[ -n "${RELEASE:-}" ]]; then
@@ -18,11 +21,24 @@ if [[ -n "${KDIR:-}" ]]; then
 	exit 0
 fi
 
-deps=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null ||
-       apt-cache depends linux-headers-amd64 2>/dev/null || true)
+kernel=${KERNEL:-6.1}
+case "$kernel" in
+debug)
+	exec "$(dirname "$0")/vm/debug-kernel.sh" release ;;
+6.1)
+	meta=linux-headers-amd64 ;;
+[0-9]*.[0-9]*)
+	meta=linux-headers-$kernel-amd64 ;;
+*)
+	echo "release.sh: KERNEL=$kernel: expected 6.1, 6.12 or debug" >&2
+	exit 1 ;;
+esac
+
+deps=$(dpkg-query -W -f='${Depends}' "$meta" 2>/dev/null ||
+       apt-cache depends "$meta" 2>/dev/null || true)
 rel=$(grep -o 'linux-headers-[0-9][^ ,]*' <<<"$deps" | head -n1 || true)
 if [[ -z "$rel" ]]; then
-	echo "release.sh: cannot resolve linux-headers-amd64; set RELEASE=" >&2
+	echo "release.sh: cannot resolve $meta; set RELEASE=" >&2
 	exit 1
 fi
 echo "${rel#linux-headers-}"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the test VM (QEMU, TCG) on Debian's kernel with the host's root
-# filesystem read-only under a tmpfs overlay, and run a command in the project
-# directory inside it, or an interactive shell.
+# Boot the test VM (QEMU, TCG) on the kernel of the lane $KERNEL (Debian's
+# 6.1, the default, Debian's 6.12, or the debug kernel; see tools/kernel.sh)
+# with the host's root filesystem read-only under a tmpfs overlay, and run a
+# command in the project directory inside it, or an interactive shell.
 #
 #   tools/vm/run.sh [-s] [-t TIMEOUT_S] [-n NAME] -- COMMAND [ARG...]
 #   tools/vm/run.sh -i
@@ -14,7 +15,12 @@
 # similar report (tools/vm/kernel-log-patterns). With -s the command is a
 # test runner: the last line printed is its summary ("N passed, N failed,
 # N skipped"), counting a kernel or VM problem as one more failure.
-# Environment variables named XTCP_* are passed on to the command.
+# Environment variables named XTCP_* are passed on to the command. XTCP_KO,
+# the absolute path of the xtcp.ko built for this kernel, also replaces
+# ./xtcp.ko inside the VM (a bind mount in the VM's overlay; the host's
+# file is not touched). A kernel built with KASAN gets kasan_multi_shot (every
+# report, not only the first), acpi=noirq and 3 GB of memory instead of 2.
+# VM_APPEND adds kernel parameters (e.g. VM_APPEND=kmemleak=off).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,23 +48,38 @@ shift $((OPTIND - 1))
 [[ $interactive == 1 || $# -gt 0 ]] || usage
 [[ "$top" != *[[:space:]]* ]] || { echo "run.sh: $top: path has spaces" >&2; exit 1; }
 
-release=$("$top/tools/release.sh")
-kimg="$top/.cache/kernel/$release"
+release=$("$top/tools/kernel.sh" release)
+kimg=$("$top/tools/kernel.sh" image)
 kernel="$kimg/boot/vmlinuz-$release"
 moddir="$kimg/lib/modules/$release"
 [[ -e "$kernel" && -e "$moddir/modules.dep" ]] ||
 	{ echo "run.sh: no kernel image in $kimg; run tools/deps.sh" >&2; exit 1; }
+# The guest finds the image through the host's root (9p), symlinks resolved.
+kimg=$(realpath "$kimg")
+ko=${XTCP_KO:-}
+if [[ -n "$ko" ]]; then
+	[[ "$ko" == /* && -e "$ko" ]] || { echo "run.sh: XTCP_KO=$ko: no such absolute path" >&2; exit 1; }
+	[[ "$ko" != *[[:space:]]* ]] || { echo "run.sh: XTCP_KO=$ko: path has spaces" >&2; exit 1; }
+fi
+memory=2048
+kasan=0
+if grep -qx 'CONFIG_KASAN=y' "$kimg/boot/config-$release" 2>/dev/null; then
+	kasan=1
+	memory=3072
+fi
 
 mkdir -p "$top/build/vm"
 name=${name:-$([[ $interactive == 1 ]] && echo shell || echo run)}
 log="$top/build/vm-$name.log"
 dmesg_log="$top/build/vm-$name.dmesg"
 
-# Modules the initramfs loads, dependencies first, one path per line.
+# Modules the initramfs loads, dependencies first, one path per line (none
+# for those built in).
 initrd_modules() {
 	local want=(virtio_pci 9pnet_virtio 9p overlay) seen=" " m line deps i
 
 	for m in "${want[@]}"; do
+		grep -qE "(^|/)$m\.ko$" "$moddir/modules.builtin" 2>/dev/null && continue
 		line=$(grep -E "(^|/)$m\.ko:" "$moddir/modules.dep") ||
 			{ echo "run.sh: $m not in modules.dep" >&2; return 1; }
 		read -r -a deps <<<"${line#*:}"
@@ -83,6 +104,7 @@ make_initrd() {
 	fi
 	stage=$(mktemp -d)
 	mkdir -p "$stage/bin" "$stage/modules"
+	touch "$stage/modules/order"
 	cp /bin/busybox "$stage/bin/busybox"
 	cp "$vmdir/init" "$stage/init"
 	chmod 755 "$stage/init"
@@ -106,7 +128,12 @@ cleanup() { [[ -z "$cmdfile" ]] || rm -f "$cmdfile"; }
 trap cleanup EXIT
 
 append="console=ttyS0 quiet panic=-1 slub_debug=FZPU log_buf_len=4M"
-append+=" xtcp_dir=$top xtcp_release=$release"
+# acpi=noirq: ACPI's _PRT loop outlasts its 30 s timeout on this kernel
+# under TCG (the devices use MSI-X anyway).
+[[ $kasan == 1 ]] && append+=" kasan_multi_shot acpi=noirq"
+append+=" xtcp_dir=$top xtcp_release=$release xtcp_kimg=$kimg"
+[[ -z "$ko" ]] || append+=" xtcp_ko=$ko"
+[[ -z "${VM_APPEND:-}" ]] || append+=" $VM_APPEND"
 if [[ $interactive == 1 ]]; then
 	read -r rows cols < <(stty size 2>/dev/null || echo "24 80")
 	append+=" xtcp_interactive=1 xtcp_rows=$rows xtcp_cols=$cols xtcp_term=${TERM:-linux}"
@@ -122,7 +149,7 @@ else
 	append+=" xtcp_cmd=$cmdfile"
 fi
 
-qemu=(qemu-system-x86_64 -accel tcg -smp 2 -m 2048 -no-reboot -nodefaults
+qemu=(qemu-system-x86_64 -accel tcg -smp 2 -m "$memory" -no-reboot -nodefaults
       -display none -kernel "$kernel" -initrd "$initrd" -append "$append"
       -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
       -serial chardev:con -serial "file:$dmesg_log")
