@@ -7,8 +7,10 @@
  *
  * Connects to host:port, or listens and accepts one connection (-k: one
  * after the other, forever), then copies stdin to the socket and the
- * socket to stdout until the peer closes. Standalone: needs only libc and
- * the uapi header.
+ * socket to stdout until the peer closes (with -N: a half-close each way,
+ * until both have ended). With -T it speaks Linux TCP, so that the same
+ * tool is both ends of the tests through the router that rewrites xtcp's
+ * IP protocol to TCP's. Standalone: needs only libc and the uapi header.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -58,9 +60,11 @@ static void usage(void)
 		"  -s addr  local address to bind\n"
 		"  -p port  local port (the listening port with -l)\n"
 		"  -q       close the connection at end of stdin\n"
-		"  -N       shut down the sending side at end of stdin\n"
+		"  -N       shut down the sending side at end of stdin, and go on\n"
+		"           sending after the peer shut down its side\n"
 		"  -w secs  time out connect, accept and idle connections\n"
-		"  -T       use Linux TCP (AF_INET) instead of xtcp\n"
+		"  -T       use Linux TCP (AF_INET) instead of xtcp, e.g. as the\n"
+		"           peer of xtcp across the protocol-rewriting router\n"
 		"  -z       open the connection, then close it without I/O\n"
 		"  -v       print addresses and the result on stderr\n");
 	exit(2);
@@ -282,8 +286,9 @@ static int write_all(int fd, const char *buf, size_t len, bool sock)
 }
 
 /*
- * Copy stdin to the socket and the socket to stdout until the peer closes,
- * stdin ends with -q, or the connection is idle for the -w time.
+ * Copy stdin to the socket and the socket to stdout until the peer closes
+ * (with -N, until both the peer and stdin have ended), stdin ends with -q,
+ * or the connection is idle for the -w time.
  */
 static void copy_loop(int fd)
 {
@@ -298,6 +303,8 @@ static void copy_loop(int fd)
 	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
 		pfd[0].fd = -1;
 	for (;;) {
+		if (pfd[0].fd < 0 && pfd[1].fd < 0)
+			return;
 		n = poll(pfd, 2, opt.timeout_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -315,7 +322,11 @@ static void copy_loop(int fd)
 				fail("read", errno);
 			if (!n) {
 				verbose("peer closed");
-				return;
+				/* With -N, a half-close: send the rest of stdin */
+				if (!opt.shut_on_eof)
+					return;
+				pfd[1].fd = -1;
+				continue;
 			}
 			err = write_all(STDOUT_FILENO, buf, n, false);
 			if (err)
