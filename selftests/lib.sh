@@ -40,7 +40,8 @@
 # /proc and sysctls (NS is a namespace, LOCAL/REMOTE are a.b.c.d:port):
 #   xl_snmp NS NAME, xl_snmp_nonzero NS, xl_sockets NS, xl_state NS LOCAL
 #   REMOTE, xl_has_state NS LOCAL REMOTE STATE, xl_listening NS PORT,
-#   xl_no_sockets NS, xl_sysctl NS NAME [VALUE], xl_tcp_listening NS PORT,
+#   xl_no_sockets NS, xl_sysctl NS NAME [VALUE], xl_sysctl_all NS,
+#   xl_tcp_listening NS PORT,
 #   xl_tcp_estab NS SRC DST, xl_show_sockets NS...
 # System calls whose errno is the point: xl_errno [-n NS] insmod|socket|
 #   write ... (build/tools/xtcp-sys) prints OK or the errno's name
@@ -500,6 +501,13 @@ xl_sysctl() {
 		return
 	fi
 	ip netns exec "$1" bash -c 'echo "$2" > "/proc/sys/net/xtcp/$1"' _ "$2" "$3"
+}
+
+# xl_sysctl_all NS - every net.xtcp sysctl of NS, "NAME VALUE" a line (one
+# program run for all)
+xl_sysctl_all() {
+	ip netns exec "$1" grep -H . /proc/sys/net/xtcp/* |
+		sed 's|^/proc/sys/net/xtcp/\([^:]*\):| \1 |; s/^ //'
 }
 
 # xl_tcp_listening NS PORT - a Linux TCP socket listens on PORT in NS

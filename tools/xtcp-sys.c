@@ -6,10 +6,11 @@
  *
  *	xtcp-sys insmod FILE [PARAMS]	finit_module(FILE, PARAMS, 0)
  *	xtcp-sys socket FAMILY		socket(FAMILY, SOCK_STREAM, 0)
- *	xtcp-sys write FILE VALUE	one write(2) of "VALUE\n" to FILE
+ *	xtcp-sys write FILE VALUE...	for each VALUE, one write(2) of
+ *					"VALUE\n" to FILE opened afresh
  *
- * Exits 0 when the call was made, whatever its result; 1 when FILE cannot
- * be opened, 2 on bad usage.
+ * One line per call. Exits 0 when the calls were made, whatever their
+ * results; 1 when FILE cannot be opened, 2 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,7 +25,7 @@
 static int __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: xtcp-sys insmod FILE [PARAMS] | socket FAMILY | write FILE VALUE\n");
+		"usage: xtcp-sys insmod FILE [PARAMS] | socket FAMILY | write FILE VALUE...\n");
 	exit(2);
 }
 
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
 {
 	char *val;
 	long ret;
-	int fd;
+	int fd, i;
 
 	if (argc < 3)
 		usage();
@@ -67,11 +68,16 @@ int main(int argc, char **argv)
 		fd = socket(atoi(argv[2]), SOCK_STREAM, 0);
 		return report(fd);
 	}
-	if (!strcmp(argv[1], "write") && argc == 4) {
-		fd = open_or_exit(argv[2], O_WRONLY);
-		if (asprintf(&val, "%s\n", argv[3]) < 0)
-			return 1;
-		return report(write(fd, val, strlen(val)));
+	if (!strcmp(argv[1], "write") && argc >= 4) {
+		for (i = 3; i < argc; i++) {
+			fd = open_or_exit(argv[2], O_WRONLY);
+			if (asprintf(&val, "%s\n", argv[i]) < 0)
+				return 1;
+			report(write(fd, val, strlen(val)));
+			free(val);
+			close(fd);
+		}
+		return 0;
 	}
 	usage();
 }
