@@ -16,7 +16,7 @@
 
 #define PORT		5000
 #define WAIT_MS		20000
-#define RTO_MIN_MS	1000
+#define RTO_MIN_MS	3000
 #define LOST_LEN	1000
 #define SEG_HDRS	40
 

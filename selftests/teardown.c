@@ -6,6 +6,8 @@
  * segments to hold a state; half-close; abortive close and SO_LINGER;
  * receiving RST; closing a listener; the orphaned FIN_WAIT2 timeout. The
  * same life cycle against Linux TCP is in teardown_tcp.c.
+ *
+ * xtcp-test: long (starts early)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -229,16 +231,16 @@ TEST_F_TIMEOUT(teardown, last_ack_reacks_fin, 180)
 
 /*
  * Both FINs cross (1.5 s each way): CLOSING on both ends, then TIME_WAIT.
- * The initial RTO is above the handshake's round trip, so nothing is
- * retransmitted.
+ * The initial RTO is well above the handshake's round trip (3 s, and
+ * more when the machine is loaded), so nothing is retransmitted.
  */
 TEST_F_TIMEOUT(teardown, simultaneous_close_via_closing, 120)
 {
 	struct xl_conn c;
 	char buf[16];
 
-	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_initial_ms", 6000));
-	ASSERT_EQ(0, xl_sysctl_set(XL_NS_B, "rto_initial_ms", 6000));
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_initial_ms", 20000));
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_B, "rto_initial_ms", 20000));
 	ASSERT_EQ(0, xl_netem(XL_NS_A, "xa0", "delay 1500ms"));
 	ASSERT_EQ(0, xl_netem(XL_NS_B, "xb0", "delay 1500ms"));
 	ASSERT_EQ(0, open_conn(self, &c));
