@@ -6,6 +6,8 @@
 # retransmission timer expires (Timeouts), and once the path is back the
 # connection recovers and the data arrives intact. For good, with retries2
 # at 3: the sender's socket fails with ETIMEDOUT (AbortOnTimeout).
+#
+# xtcp-test: long (starts early)
 
 set -u
 source "$(dirname "$0")/lib.sh"

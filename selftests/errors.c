@@ -2,6 +2,8 @@
 /*
  * Socket call errors: each check is the errno Linux TCP returns for the
  * same call (man 2 socket/bind/listen/accept/connect, man 7 tcp).
+ *
+ * xtcp-test: long (starts early)
  */
 #define _GNU_SOURCE
 #include <errno.h>

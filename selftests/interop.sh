@@ -6,6 +6,8 @@
 # client reaches a TCP server and a TCP client an xtcp server, each end
 # seeing the connection established in its own /proc; a TCP client to an
 # xtcp port without a listener gets xtcp's RST as ECONNREFUSED.
+#
+# xtcp-test: long (starts early)
 
 set -u
 source "$(dirname "$0")/lib.sh"

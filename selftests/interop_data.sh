@@ -6,6 +6,8 @@
 # interfaces; once with xtcp connecting, once with TCP connecting. Both
 # ends are xtcpcat, in B with -T (AF_INET): each sends its file, shuts
 # down writing, and reads until end of stream. Every byte arrives intact.
+#
+# xtcp-test: long (starts early)
 
 set -u
 source "$(dirname "$0")/lib.sh"

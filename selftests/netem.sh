@@ -5,6 +5,8 @@
 # R's interfaces (data and ACKs suffer alike): each impairment alone, then
 # all of them together. The data arrives intact, and the counters show the
 # recovery that happened.
+#
+# xtcp-test: long (starts early)
 
 set -u
 source "$(dirname "$0")/lib.sh"

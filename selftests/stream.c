@@ -5,6 +5,8 @@
  * MSG_WAITALL, MSG_DONTWAIT and O_NONBLOCK, SO_RCVTIMEO and SO_SNDTIMEO,
  * interruption by a signal (EINTR, or the partial count), and EPIPE with
  * and without MSG_NOSIGNAL.
+ *
+ * xtcp-test: long (starts early)
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -3,6 +3,8 @@
  * Bulk data on a clean veth, checked byte for byte: 64 MB each way at once
  * on one connection, XTCP_INFO during a transfer, and XTCP_NODELAY and
  * XTCP_MAXSEG with the segment sizes seen on the wire.
+ *
+ * xtcp-test: long (starts early)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

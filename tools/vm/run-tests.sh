@@ -15,9 +15,11 @@
 # contains it. A pattern that selects nothing counts as a failure. No
 # pattern: every test.
 #
-# Up to XTCP_JOBS (default 3) files run at once; one whose header says
-# "xtcp-test: alone" (it loads or unloads the module, or needs a quiet
-# machine) runs with no other. A file's output is kept and printed whole
+# Up to XTCP_JOBS (default 3) files run at once; those whose header says
+# "xtcp-test: alone" (they load or unload the module, or need a quiet
+# machine) run first, each with no other; then those that say
+# "xtcp-test: long", so that they do not end up last. A file's output is
+# kept and printed whole
 # when it ends, followed by its wall time. Each file gets a namespace tag
 # of its own (XTCP_NS_TAG); afterwards, the namespaces xa-TAG, xb-TAG and
 # xr-TAG it left are deleted, and no other. Before a file starts, xtcp.ko
@@ -48,6 +50,9 @@ failed=0
 skipped=0
 failed_names=()
 files=()
+first=()
+next=()
+last=()
 declare -A exe=() alone=() sel=() times=() running=()
 trap 'rm -rf "$results"' EXIT
 
@@ -245,10 +250,17 @@ for src in selftests/*.c selftests/*.sh; do
 	*.c) exe[$name]=build/selftests/$name ;;
 	*) exe[$name]=$src ;;
 	esac
-	files+=("$name")
 	alone[$name]=0
-	grep -q "xtcp-test: alone" "$src" && alone[$name]=1
+	if grep -q "xtcp-test: alone" "$src"; then
+		alone[$name]=1
+		first+=("$name")
+	elif grep -q "xtcp-test: long" "$src"; then
+		next+=("$name")
+	else
+		last+=("$name")
+	fi
 done
+files=("${first[@]}" "${next[@]}" "${last[@]}")
 
 if [[ -n "${1:-}" && -n "${1//[, ]/}" ]]; then
 	select_tests "$1"
