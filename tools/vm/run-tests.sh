@@ -53,6 +53,7 @@ files=()
 first=()
 next=()
 last=()
+header=()
 declare -A exe=() alone=() sel=() times=() running=()
 trap 'rm -rf "$results"' EXIT
 
@@ -204,11 +205,19 @@ start() {
 	running[$!]=$name
 }
 
+# may_pick NAME PATTERN - whether PATTERN (of select_tests) can pick tests
+# of file NAME by their names: it is no file's name, and if it has a dot,
+# NAME ends with what comes before it
+may_pick() {
+	[[ -z ${whole[$2]:-} ]] || return 1
+	[[ $2 != *.* || $1 == *"${2%%.*}" ]]
+}
+
 # select_tests PATTERNS - fill sel[] with the "-r NAME.TEST ..." of each
 # file with tests selected, or "" for a whole file
 select_tests() {
 	local -a pats tests
-	local pat name t found list
+	local pat name t found list pick
 	local -A whole=() picked=()
 
 	read -r -a pats <<<"${1//,/ }"
@@ -217,18 +226,25 @@ select_tests() {
 	done
 	for name in "${files[@]}"; do
 		[[ -x ${exe[$name]} ]] || continue
-		# No process substitution: the VM has no /dev/fd.
-		list=$("./${exe[$name]}" -l 2>/dev/null)
-		tests=()
-		[[ -z $list ]] || mapfile -t tests <<<"$list"
-		for t in "${tests[@]}"; do
-			for pat in "${pats[@]}"; do
-				[[ -z ${whole[$pat]:-} && $t == *"$pat"* ]] || continue
-				picked[$t]=1
-				sel[$name]+="-r $t "
-				break
-			done
+		pick=0
+		for pat in "${pats[@]}"; do
+			may_pick "$name" "$pat" && pick=1
 		done
+		if ((pick)); then
+			# No process substitution: the VM has no /dev/fd.
+			list=$("./${exe[$name]}" -l 2>/dev/null)
+			tests=()
+			[[ -z $list ]] || mapfile -t tests <<<"$list"
+			for t in "${tests[@]}"; do
+				for pat in "${pats[@]}"; do
+					may_pick "$name" "$pat" &&
+						[[ $t == *"$pat"* ]] || continue
+					picked[$t]=1
+					sel[$name]+="-r $t "
+					break
+				done
+			done
+		fi
 		[[ -z ${whole[$name]:-} ]] || sel[$name]=
 	done
 	for pat in "${pats[@]}"; do
@@ -251,10 +267,12 @@ for src in selftests/*.c selftests/*.sh; do
 	*) exe[$name]=$src ;;
 	esac
 	alone[$name]=0
-	if grep -q "xtcp-test: alone" "$src"; then
+	# The header's tags, read without running a program
+	mapfile -t -n 30 header < "$src"
+	if [[ "${header[*]}" == *"xtcp-test: alone"* ]]; then
 		alone[$name]=1
 		first+=("$name")
-	elif grep -q "xtcp-test: long" "$src"; then
+	elif [[ "${header[*]}" == *"xtcp-test: long"* ]]; then
 		next+=("$name")
 	else
 		last+=("$name")
