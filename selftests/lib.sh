@@ -41,22 +41,22 @@
 #   xl_snmp NS NAME, xl_snmp_nonzero NS, xl_sockets NS, xl_state NS LOCAL
 #   REMOTE, xl_has_state NS LOCAL REMOTE STATE, xl_listening NS PORT,
 #   xl_no_sockets NS, xl_sysctl NS NAME [VALUE], xl_sysctl_all NS,
-#   xl_tcp_listening NS PORT,
-#   xl_tcp_estab NS SRC DST, xl_show_sockets NS...
+#   xl_tcp_listening NS PORT, xl_tcp_estab NS SRC DST, xl_show_sockets NS...
 # System calls whose errno is the point: xl_errno [-n NS] insmod|socket|
 #   write ... (build/tools/xtcp-sys) prints OK or the errno's name
 # tc: xl_netem NS DEV OPTION..., xl_tc_clear NS DEV, xl_tc_count NS DEV
 #   PROTO and xl_tc_counted NS DEV (packets of an IP protocol arriving)
 # Captures (dumpcap, tshark): xl_capture_start NS DEV FILE,
 #   xl_capture_stop, xl_capture_fields FILE FIELD... (decoded as TCP)
-# Transfers: xl_size_of FILE..., xl_watch_progress SECS FILES PID...
-# Misc: xl_wait_for SECS CMD..., xl_wait_exit PID SECS
+# Transfers: xl_size_of FILE..., xl_watch_progress SECS "FILE..." PID...
+# Misc: xl_wait_for SECS CMD..., xl_wait_exit PID SECS, xl_modules
+# Sourcing this runs no program, and the helpers run as few as they can:
+# under TCG each costs up to a second.
 
 KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
 
-# Sourcing this runs no other program: under TCG every exec counts.
 _xl_dir=.
 [[ ${BASH_SOURCE[0]} != */* ]] || _xl_dir=${BASH_SOURCE[0]%/*}
 [[ $_xl_dir == /* ]] || _xl_dir=$PWD/$_xl_dir
