@@ -3,10 +3,10 @@
 # xtcp: an experimental TCP-like transport in its own socket family.
 #
 #   make [all]          build xtcp.ko and build/selftests/*, build/tools/*
-#   make test [T=name...] [KERNEL=6.1|6.12|debug]
-#                       run the tests (whose name contains T, or one of the
-#                       words of T) in a QEMU VM booting that kernel (a lane,
-#                       see README.md)
+#   make test [T=patterns] [KERNEL=6.1|6.12|debug]
+#                       run the tests T selects (files or parts of test
+#                       names, see README.md) in a QEMU VM booting that
+#                       kernel (a lane, see README.md)
 #   make demo           run tools/demo.sh in the VM
 #   make vm             interactive shell in the VM, xtcp.ko loaded
 #   make bench          run tools/bench.sh in the VM
@@ -101,7 +101,7 @@ build/%: %.c $(LIB_OBJS) | deps-build
 test:
 	@tools/deps.sh >/dev/null && $(MAKE) --no-print-directory lane || \
 		{ echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-	@$(VM) -s -n test$(LANE_NAME) -- $(if $(word 2,$(T)),tools/vm/run-subset.sh $(T),tools/vm/run-tests.sh '$(T)')
+	@$(VM) -s -n test$(LANE_NAME) -- tools/vm/run-tests.sh '$(T)'
 
 demo: deps lane
 	@test -x tools/demo.sh || { echo "make demo: tools/demo.sh is missing" >&2; exit 1; }

@@ -1,113 +1,101 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Interoperability with Linux TCP: xa speaks xtcp, xb speaks TCP, and the
-# router xr rewrites the IP protocol byte (253 <-> 6) between them.
+# Interoperability with Linux TCP: A speaks xtcp, B speaks TCP, and the
+# router R rewrites the IP protocol byte (253 <-> 6) between them. An xtcp
+# client reaches a TCP server and a TCP client an xtcp server, each end
+# seeing the connection established in its own /proc; a TCP client to an
+# xtcp port without a listener gets xtcp's RST as ECONNREFUSED.
+#
+# xtcp-test: long (starts early)
 
+set -u
 source "$(dirname "$0")/lib.sh"
 
-XA=198.18.1.1
-XB=198.18.2.2
-work_dir interop
-
-# Start xtcpcat in the background in namespace $1 with the remaining
-# arguments; stdin is /dev/null, so it holds the connection until the peer
-# closes it or it is killed. Its stderr (with -v) goes to $WORK/$1.$2.err.
-start()
-{
+# start NS TAG XTCPCAT-ARG... - xtcpcat -v in NS in the background, stdin
+# /dev/null (so that it holds the connection until the peer closes it or
+# it is killed), stderr in $XL_WORK/NS.TAG.err
+start() {
 	local ns=$1 tag=$2
 
 	shift 2
-	ip netns exec "$ns" "$XTCPCAT" -v "$@" </dev/null \
-		>/dev/null 2>"$WORK/$ns.$tag.err" &
-	PIDS+=($!)
+	ip netns exec "$ns" "$XL_XTCPCAT" -v "$@" </dev/null \
+		>/dev/null 2>"$XL_WORK/$tag.err" &
+	xl_track $!
 }
 
-# The local address xtcpcat -v reported for its connection.
-local_of()
-{
-	sed -n 's/.*connected local=\([^ ]*\) .*/\1/p' "$WORK/$1.$2.err"
+# local_of TAG - the local address xtcpcat -v reported for its connection
+local_of() {
+	sed -n 's/.*connected local=\([^ ]*\) .*/\1/p' "$XL_WORK/$1.err"
 }
 
-connected()
-{
-	grep -q connected "$WORK/$1.$2.err"
+connected() {
+	grep -q connected "$XL_WORK/$1.err"
 }
 
-has_state()
-{
-	[ "$(xtcp_state "$1" "$2" "$3")" = "$4" ]
+setup() {
+	xl_work_dir
+	xl_topo_interop
 }
 
-tcp_listening()
-{
-	[ -n "$(ip netns exec "$1" ss -Htln "sport = :$2")" ]
-}
-
-tcp_estab()
-{
-	[ -n "$(ip netns exec "$1" ss -Htn state established \
-		"src $2 and dst $3")" ]
-}
-
-# (a) xtcp client in xa -> Linux TCP listener in xb
-test_xtcp_to_tcp()
-{
+# An xtcp client in A reaches a Linux TCP listener in B
+xtcp_client_tcp_server() {
 	local l
 
-	start xb srv7000 -T -l -p 7000
-	tap_check "a: TCP listener on $XB:7000" wait_for 10 tcp_listening xb 7000
-	start xa cli7000 -w 60 "$XB" 7000
-	tap_check "a: xtcp connect to TCP $XB:7000 returns" \
-		wait_for 60 connected xa cli7000
-	l=$(local_of xa cli7000)
-	tap_check "a: xa's /proc/net/xtcp/sockets: ESTABLISHED ${l:-?} -> $XB:7000" \
-		wait_for 10 has_state xa "$l" "$XB:7000" ESTABLISHED
-	tap_check "a: xb's TCP socket ESTAB $XB:7000 <- ${l:-?}" \
-		wait_for 10 tcp_estab xb "$XB:7000" "$l"
-	tap_check "a: TCP server accepted ${l:-?}" \
-		wait_for 10 grep -q "connected local=$XB:7000 remote=$l" \
-		"$WORK/xb.srv7000.err"
+	setup || return
+	start "$XL_NS_B" srv -T -l -p 7000
+	xl_check "TCP listener on $XL_IP_RB:7000" \
+		xl_wait_for 10 xl_tcp_listening "$XL_NS_B" 7000
+	start "$XL_NS_A" cli -w 60 "$XL_IP_RB" 7000
+	xl_check "xtcp connect to TCP $XL_IP_RB:7000 returns" \
+		xl_wait_for 60 connected cli
+	l=$(local_of cli)
+	xl_check "A's /proc/net/xtcp/sockets: ESTABLISHED ${l:-?} -> $XL_IP_RB:7000" \
+		xl_wait_for 10 xl_has_state "$XL_NS_A" "$l" "$XL_IP_RB:7000" ESTABLISHED
+	xl_check "B's TCP socket ESTAB $XL_IP_RB:7000 <- ${l:-?}" \
+		xl_wait_for 10 xl_tcp_estab "$XL_NS_B" "$XL_IP_RB:7000" "$l"
+	xl_check "TCP server accepted ${l:-?}" \
+		xl_wait_for 10 grep -q "connected local=$XL_IP_RB:7000 remote=$l" \
+		"$XL_WORK/srv.err"
 }
 
-# (b) Linux TCP client in xb -> xtcp listener in xa
-test_tcp_to_xtcp()
-{
+# A Linux TCP client in B reaches an xtcp listener in A
+tcp_client_xtcp_server() {
 	local l
 
-	start xa srv7001 -l -p 7001
-	tap_check "b: xtcp listener on $XA:7001" \
-		wait_for 10 has_state xa 0.0.0.0:7001 0.0.0.0:0 LISTEN
-	start xb cli7001 -T -w 60 "$XA" 7001
-	tap_check "b: TCP connect to xtcp $XA:7001 returns" \
-		wait_for 60 connected xb cli7001
-	l=$(local_of xb cli7001)
-	tap_check "b: xb's TCP socket ESTAB ${l:-?} -> $XA:7001" \
-		wait_for 10 tcp_estab xb "$l" "$XA:7001"
-	tap_check "b: xa's /proc/net/xtcp/sockets: ESTABLISHED $XA:7001 <- ${l:-?}" \
-		wait_for 10 has_state xa "$XA:7001" "$l" ESTABLISHED
-	tap_check "b: xtcp server accepted ${l:-?}" \
-		wait_for 10 grep -q "connected local=$XA:7001 remote=$l" \
-		"$WORK/xa.srv7001.err"
+	setup || return
+	start "$XL_NS_A" srv -l -p 7001
+	xl_check "xtcp listener on $XL_IP_RA:7001" \
+		xl_wait_for 10 xl_listening "$XL_NS_A" 7001
+	start "$XL_NS_B" cli -T -w 60 "$XL_IP_RA" 7001
+	xl_check "TCP connect to xtcp $XL_IP_RA:7001 returns" \
+		xl_wait_for 60 connected cli
+	l=$(local_of cli)
+	xl_check "B's TCP socket ESTAB ${l:-?} -> $XL_IP_RA:7001" \
+		xl_wait_for 10 xl_tcp_estab "$XL_NS_B" "$l" "$XL_IP_RA:7001"
+	xl_check "A's /proc/net/xtcp/sockets: ESTABLISHED $XL_IP_RA:7001 <- ${l:-?}" \
+		xl_wait_for 10 xl_has_state "$XL_NS_A" "$XL_IP_RA:7001" "$l" ESTABLISHED
+	xl_check "xtcp server accepted ${l:-?}" \
+		xl_wait_for 10 grep -q "connected local=$XL_IP_RA:7001 remote=$l" \
+		"$XL_WORK/srv.err"
 }
 
-# (c) Linux TCP client -> xtcp port without a listener: xtcp's RST reaches
-# TCP as a RST, and connect() fails with ECONNREFUSED.
-test_refused()
-{
+# A Linux TCP client to an xtcp port without a listener: xtcp's RST
+# reaches TCP as a RST, and connect() fails with ECONNREFUSED.
+tcp_refused_by_xtcp_rst() {
 	local rsts out
 
-	rsts=$(xtcp_snmp xa OutRsts)
-	out=$(ip netns exec xb "$XTCPCAT" -T -w 60 "$XA" 7002 2>&1 </dev/null)
-	tap_check "c: TCP connect to a closed xtcp port: Connection refused" \
+	setup || return
+	rsts=$(xl_snmp "$XL_NS_A" OutRsts)
+	out=$(ip netns exec "$XL_NS_B" "$XL_XTCPCAT" -T -w 60 "$XL_IP_RA" 7002 \
+		2>&1 </dev/null)
+	xl_check "TCP connect to a closed xtcp port: Connection refused" \
 		grep -q "connect: Connection refused" <<<"$out"
-	tap_check "c: xa counted the RST in OutRsts" \
-		test "$(xtcp_snmp xa OutRsts)" -gt "${rsts:-0}"
+	xl_check "A counted the RST in OutRsts" \
+		test "$(xl_snmp "$XL_NS_A" OutRsts)" -gt "${rsts:-0}"
 }
 
-tap_plan 12
-topo_interop
-test_xtcp_to_tcp
-test_tcp_to_xtcp
-test_refused
-tap_done
+xl_test xtcp_client_tcp_server
+xl_test tcp_client_xtcp_server
+xl_test tcp_refused_by_xtcp_rst
+xl_main "$@"

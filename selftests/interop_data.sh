@@ -1,168 +1,101 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# 16 MB each way at once on one connection between xtcp (xa, xtcpcat) and
-# Linux TCP (xb, python3) through the protocol-rewriting router xr, with 2%
-# loss on both of its interfaces; once with xtcp connecting, once with TCP
-# connecting. Every byte arrives intact.
+# 16 MB each way at once on one connection between xtcp (A) and Linux TCP
+# (B) through the protocol-rewriting router R, with 2% loss on both of its
+# interfaces; once with xtcp connecting, once with TCP connecting. Both
+# ends are xtcpcat, in B with -T (AF_INET): each sends its file, shuts
+# down writing, and reads until end of stream. Every byte arrives intact.
+#
+# xtcp-test: long (starts early)
 
+set -u
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/xfer.bash"
 
-XA=198.18.1.1
-XB=198.18.2.2
 MB=16
 STALL_S=30
-work_dir interop-data
-WATCH_FILES=("$WORK/a.got" "$WORK/b.got")
 
-# A Linux TCP peer: sends SRC (then shuts down writing) while it writes what
-# it receives to DST, until end of stream.
-#	tcppeer.py listen|connect HOST PORT SRC DST
-cat > "$WORK/tcppeer.py" <<'EOF'
-import socket
-import sys
-import threading
-
-mode, host, port, src, dst = sys.argv[1:6]
-if mode == "listen":
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, int(port)))
-    ls.listen(1)
-    ls.settimeout(60)
-    s, _ = ls.accept()
-else:
-    s = socket.create_connection((host, int(port)), timeout=60)
-s.settimeout(120)
-failed = []
-
-def send():
-    try:
-        with open(src, "rb") as f:
-            while True:
-                buf = f.read(65536)
-                if not buf:
-                    break
-                s.sendall(buf)
-        s.shutdown(socket.SHUT_WR)
-    except OSError as e:
-        failed.append("send: %s" % e)
-
-sender = threading.Thread(target=send)
-sender.start()
-try:
-    with open(dst, "wb") as f:
-        while True:
-            buf = s.recv(65536)
-            if not buf:
-                break
-            f.write(buf)
-except OSError as e:
-    failed.append("recv: %s" % e)
-sender.join()
-s.close()
-if failed:
-    sys.exit("tcppeer: " + ", ".join(failed))
-EOF
-
-tcp_listening()
-{
-	[[ -n "$(ip netns exec xb ss -Htln "sport = :$1")" ]]
+# setup - the interop topology with 2% loss, and the two files to send
+setup() {
+	xl_work_dir
+	xl_topo_interop &&
+	xl_netem "$XL_NS_R" r0 loss 2% &&
+	xl_netem "$XL_NS_R" r1 loss 2% || return
+	head -c "${MB}M" /dev/urandom > "$XL_WORK/a"
+	head -c "${MB}M" /dev/urandom > "$XL_WORK/b"
 }
 
-xtcp_listening()
-{
-	[[ "$(xtcp_state xa "0.0.0.0:$1" 0.0.0.0:0)" == LISTEN ]]
+# peer NS XTCPCAT-ARG... - xtcpcat in NS sending $XL_WORK/NS's file and
+# keeping what it receives, in the background: pid in PEER
+peer() {
+	local ns=$1 side=a
+
+	shift
+	[[ $ns == "$XL_NS_B" ]] && side=b
+	ip netns exec "$ns" "$XL_XTCPCAT" -N -w 120 "$@" <"$XL_WORK/$side" \
+		>"$XL_WORK/$side.got" 2>"$XL_WORK/$side.err" &
+	PEER=$!
+	xl_track "$PEER"
 }
 
-# check NAME RC_XTCP RC_TCP START_NS - both ends succeeded and both
-# directions arrived intact
-check()
-{
-	local name=$1 ms=$((($(date +%s%N) - $4) / 1000000))
+# check START_NS XTCP_PID TCP_PID - both ends succeeded and both directions
+# arrived intact
+check() {
+	local ms rc_x rc_t
 
-	echo "# $name: $MB MB each way in $ms ms, status xtcp $2 tcp $3"
-	echo "# $name: xa: $(snmp_nonzero xa)"
-	echo "# $name: xb: $(ip netns exec xb nstat -asz TcpRetransSegs TcpExtTCPRenoRecovery TcpExtTCPLostRetransmit TcpExtTCPTimeouts 2>/dev/null | awk 'NR > 1 { printf "%s=%s ", $1, $2 }')"
-	if [[ $2 == 0 ]] && cmp -s "$WORK/a" "$WORK/a.got"; then
-		tap_ok "$name: xtcp -> TCP $MB MB intact"
-	else
-		tap_fail "$name: xtcp -> TCP $MB MB intact" \
-			"$(size_of "$WORK/a.got") bytes received; $(cat "$WORK"/*.err)"
-	fi
-	if [[ $3 == 0 ]] && cmp -s "$WORK/b" "$WORK/b.got"; then
-		tap_ok "$name: TCP -> xtcp $MB MB intact"
-	else
-		tap_fail "$name: TCP -> xtcp $MB MB intact" \
-			"$(size_of "$WORK/b.got") bytes received; $(cat "$WORK"/*.err)"
-	fi
-	if (($(xtcp_snmp xa RetransSegs) > 0)); then
-		tap_ok "$name: xtcp recovered from losses (RetransSegs > 0)"
-	else
-		tap_fail "$name: xtcp recovered from losses (RetransSegs > 0)"
-	fi
-	rm -f "$WORK/a.got" "$WORK/b.got" "$WORK"/*.err
-}
-
-setup()
-{
-	topo_interop &&
-	tc -n xr qdisc add dev r0 root netem loss 2% &&
-	tc -n xr qdisc add dev r1 root netem loss 2%
-}
-
-# xtcp connects from xa to a Linux TCP listener in xb
-test_xtcp_connects()
-{
-	local start tcp xtcp rc_x rc_t
-
-	setup || { tap_fail "xtcp connects: setup"; return; }
-	ip netns exec xb python3 "$WORK/tcppeer.py" listen "$XB" 6000 \
-		"$WORK/b" "$WORK/a.got" 2>"$WORK/tcp.err" &
-	tcp=$!
-	PIDS+=($tcp)
-	wait_for 10 tcp_listening 6000 || { tap_fail "xtcp connects: TCP listener"; return; }
-	start=$(date +%s%N)
-	ip netns exec xa "$XTCPCAT" -N "$XB" 6000 <"$WORK/a" \
-		>"$WORK/b.got" 2>"$WORK/xtcp.err" &
-	xtcp=$!
-	PIDS+=($xtcp)
-	watch_progress "$STALL_S" "$tcp" "$xtcp"
-	wait "$xtcp"
+	xl_watch_progress "$STALL_S" "$XL_WORK/a.got $XL_WORK/b.got" "$2" "$3"
+	wait "$2"
 	rc_x=$?
-	wait "$tcp"
+	wait "$3"
 	rc_t=$?
-	check "xtcp connects" "$rc_x" "$rc_t" "$start"
+	ms=$((($(date +%s%N) - $1) / 1000000))
+	echo "# $MB MB each way in $ms ms, status xtcp $rc_x tcp $rc_t"
+	echo "# A: $(xl_snmp_nonzero "$XL_NS_A")"
+	echo "# B: $(ip netns exec "$XL_NS_B" nstat -asz TcpRetransSegs TcpExtTCPRenoRecovery TcpExtTCPLostRetransmit TcpExtTCPTimeouts 2>/dev/null | awk 'NR > 1 { printf "%s=%s ", $1, $2 }')"
+	if [[ $rc_x == 0 ]] && cmp -s "$XL_WORK/a" "$XL_WORK/b.got"; then
+		xl_pass "xtcp -> TCP $MB MB intact"
+	else
+		xl_fail "xtcp -> TCP $MB MB intact" \
+			"$(xl_size_of "$XL_WORK/b.got") bytes received; $(cat "$XL_WORK"/*.err)"
+	fi
+	if [[ $rc_t == 0 ]] && cmp -s "$XL_WORK/b" "$XL_WORK/a.got"; then
+		xl_pass "TCP -> xtcp $MB MB intact"
+	else
+		xl_fail "TCP -> xtcp $MB MB intact" \
+			"$(xl_size_of "$XL_WORK/a.got") bytes received; $(cat "$XL_WORK"/*.err)"
+	fi
+	xl_check "xtcp recovered from losses (RetransSegs > 0)" \
+		test "$(xl_snmp "$XL_NS_A" RetransSegs)" -gt 0
 }
 
-# Linux TCP connects from xb to an xtcp listener in xa
-test_tcp_connects()
-{
-	local start tcp xtcp rc_x rc_t
+# xtcp connects from A to a Linux TCP listener in B
+duplex_lossy_xtcp_connects() {
+	local start tcp
 
-	setup || { tap_fail "TCP connects: setup"; return; }
-	ip netns exec xa "$XTCPCAT" -N -l 6001 <"$WORK/a" \
-		>"$WORK/b.got" 2>"$WORK/xtcp.err" &
-	xtcp=$!
-	PIDS+=($xtcp)
-	wait_for 10 xtcp_listening 6001 || { tap_fail "TCP connects: xtcp listener"; return; }
+	setup || return
+	peer "$XL_NS_B" -T -l "$XL_IP_RB" 6000
+	tcp=$PEER
+	xl_wait_for 10 xl_tcp_listening "$XL_NS_B" 6000 ||
+		{ xl_fail "TCP listener"; return 1; }
 	start=$(date +%s%N)
-	ip netns exec xb python3 "$WORK/tcppeer.py" connect "$XA" 6001 \
-		"$WORK/b" "$WORK/a.got" 2>"$WORK/tcp.err" &
-	tcp=$!
-	PIDS+=($tcp)
-	watch_progress "$STALL_S" "$tcp" "$xtcp"
-	wait "$xtcp"
-	rc_x=$?
-	wait "$tcp"
-	rc_t=$?
-	check "TCP connects" "$rc_x" "$rc_t" "$start"
+	peer "$XL_NS_A" "$XL_IP_RB" 6000
+	check "$start" "$PEER" "$tcp"
 }
 
-tap_plan 6
-head -c "${MB}M" /dev/urandom > "$WORK/a"
-head -c "${MB}M" /dev/urandom > "$WORK/b"
-test_xtcp_connects
-test_tcp_connects
-tap_done
+# Linux TCP connects from B to an xtcp listener in A
+duplex_lossy_tcp_connects() {
+	local start xtcp
+
+	setup || return
+	peer "$XL_NS_A" -l 6001
+	xtcp=$PEER
+	xl_wait_for 10 xl_listening "$XL_NS_A" 6001 ||
+		{ xl_fail "xtcp listener"; return 1; }
+	start=$(date +%s%N)
+	peer "$XL_NS_B" -T "$XL_IP_RA" 6001
+	check "$start" "$xtcp" "$PEER"
+}
+
+xl_test duplex_lossy_xtcp_connects
+xl_test duplex_lossy_tcp_connects
+xl_main "$@"

@@ -1,137 +1,121 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Bulk transfers from xa to xb through the router xr, with netem on both of
-# xr's interfaces (data and ACKs suffer alike): each impairment alone, then
+# Bulk transfers from A to B through the router R, with netem on both of
+# R's interfaces (data and ACKs suffer alike): each impairment alone, then
 # all of them together. The data arrives intact, and the counters show the
 # recovery that happened.
+#
+# xtcp-test: long (starts early)
 
+set -u
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/xfer.bash"
 
-XB=198.18.2.2
 PORT=5000
 STALL_S=30
-work_dir netem
-WATCH_FILES=("$WORK/dst")
-
-listening()
-{
-	[[ "$(xtcp_state xb "0.0.0.0:$PORT" 0.0.0.0:0)" == LISTEN ]]
-}
 
 # snmp NS NAME - counter NAME of NS, 0 if unreadable
-snmp()
-{
-	xtcp_snmp "$1" "$2" || echo 0
+snmp() {
+	xl_snmp "$1" "$2" || echo 0
 }
 
-# check_gt NAME NS COUNTER MIN - ok if COUNTER in NS is above MIN
-check_gt()
-{
+# check_gt NS COUNTER MIN - ok if COUNTER in NS is above MIN
+check_gt() {
 	local v
 
-	v=$(snmp "$2" "$3")
-	if ((v > $4)); then
-		tap_ok "$1: $2 $3 $v > $4"
+	v=$(snmp "$1" "$2")
+	if ((v > $3)); then
+		xl_pass "$1 $2 $v > $3"
 	else
-		tap_fail "$1: $2 $3 $v > $4" "$(ip netns exec "$2" cat /proc/net/xtcp/snmp)"
+		xl_fail "$1 $2 $v > $3" "$(ip netns exec "$1" cat /proc/net/xtcp/snmp)"
 	fi
 }
 
-# transfer NAME MB NETEM... - topo_router with netem NETEM on r0 and r1, and
-# MB megabytes from xa to xb with xtcpcat; checks the bytes
-transfer()
-{
-	local name=$1 mb=$2 start ms rc dev rx tx
+# transfer MB NETEM... - the router topology with netem NETEM on r0 and r1,
+# and MB megabytes from A to B with xtcpcat; checks the bytes. Fails if
+# the transfer could not be set up.
+transfer() {
+	local mb=$1 start ms rc dev rx tx
 
-	shift 2
-	topo_router || { tap_fail "$name: topology"; return 1; }
+	shift
+	xl_work_dir
+	xl_topo_router || return
 	for dev in r0 r1; do
-		tc -n xr qdisc add dev "$dev" root netem limit 10000 "$@" ||
-			{ tap_fail "$name: tc netem $*"; return 1; }
+		xl_netem "$XL_NS_R" "$dev" limit 10000 "$@" ||
+			{ xl_fail "tc netem $*"; return 1; }
 	done
-	head -c "${mb}M" "$WORK/data" > "$WORK/src"
-	rm -f "$WORK/dst"
-	ip netns exec xb "$XTCPCAT" -l "$PORT" </dev/null >"$WORK/dst" \
-		2>"$WORK/rx.err" &
+	head -c "${mb}M" /dev/urandom > "$XL_WORK/src"
+	ip netns exec "$XL_NS_B" "$XL_XTCPCAT" -l "$PORT" </dev/null \
+		>"$XL_WORK/dst" 2>"$XL_WORK/rx.err" &
 	rx=$!
-	PIDS+=($rx)
-	wait_for 10 listening || { tap_fail "$name: listener"; return 1; }
+	xl_track "$rx"
+	xl_wait_for 10 xl_listening "$XL_NS_B" "$PORT" ||
+		{ xl_fail "listener"; return 1; }
 	start=$(date +%s%N)
-	ip netns exec xa "$XTCPCAT" -N "$XB" "$PORT" <"$WORK/src" \
-		>/dev/null 2>"$WORK/tx.err" &
+	ip netns exec "$XL_NS_A" "$XL_XTCPCAT" -N "$XL_IP_RB" "$PORT" \
+		<"$XL_WORK/src" >/dev/null 2>"$XL_WORK/tx.err" &
 	tx=$!
-	PIDS+=($tx)
-	watch_progress "$STALL_S" "$rx" "$tx"
+	xl_track "$tx"
+	xl_watch_progress "$STALL_S" "$XL_WORK/dst" "$rx" "$tx"
 	wait "$tx"
 	rc=$?
 	wait "$rx"
 	ms=$((($(date +%s%N) - start) / 1000000))
-	echo "# $name: $mb MB in $ms ms ($((mb * 1024 * 1000 / (ms + 1))) KB/s), sender status $rc"
-	echo "# $name: xa: $(snmp_nonzero xa)"
-	echo "# $name: xb: $(snmp_nonzero xb)"
-	if [[ $rc == 0 ]] && cmp -s "$WORK/src" "$WORK/dst"; then
-		tap_ok "$name: $mb MB intact"
+	echo "# netem $*: $mb MB in $ms ms ($((mb * 1024 * 1000 / (ms + 1))) KB/s), sender status $rc"
+	echo "# A: $(xl_snmp_nonzero "$XL_NS_A")"
+	echo "# B: $(xl_snmp_nonzero "$XL_NS_B")"
+	if [[ $rc == 0 ]] && cmp -s "$XL_WORK/src" "$XL_WORK/dst"; then
+		xl_pass "$mb MB intact"
 	else
-		tap_fail "$name: $mb MB intact" "sender status $rc, received $(size_of "$WORK/dst") bytes: $(cat "$WORK/tx.err" "$WORK/rx.err")"
+		xl_fail "$mb MB intact" "sender status $rc, received $(xl_size_of "$XL_WORK/dst") bytes: $(cat "$XL_WORK/tx.err" "$XL_WORK/rx.err")"
 	fi
+	# The counters tell what happened either way
+	return 0
 }
 
-test_loss()
-{
-	transfer "loss 5%" 4 loss 5%
-	check_gt "loss 5%" xa RetransSegs 0
-	check_gt "loss 5%" xa FastRetrans 0
-	check_gt "loss 5%" xb OfoQueued 0
+loss_5pct_recovered() {
+	transfer 4 loss 5% || return
+	check_gt "$XL_NS_A" RetransSegs 0
+	check_gt "$XL_NS_A" FastRetrans 0
+	check_gt "$XL_NS_B" OfoQueued 0
 }
 
-test_reorder()
-{
-	transfer "reorder 25%" 4 delay 10ms reorder 25% 50%
-	check_gt "reorder 25%" xb OfoQueued 0
-	check_gt "reorder 25%" xa DupAcksIn 0
+reorder_25pct_recovered() {
+	transfer 4 delay 10ms reorder 25% 50% || return
+	check_gt "$XL_NS_B" OfoQueued 0
+	check_gt "$XL_NS_A" DupAcksIn 0
 }
 
-test_duplicate()
-{
-	local out
-
-	transfer "duplicate 5%" 4 duplicate 5%
-	out=$(snmp xa OutSegs)
-	check_gt "duplicate 5%: more segments arrive than were sent" xb InSegs "$out"
+# More segments arrive than were sent
+duplicate_5pct_recovered() {
+	transfer 4 duplicate 5% || return
+	check_gt "$XL_NS_B" InSegs "$(snmp "$XL_NS_A" OutSegs)"
 }
 
-test_corrupt()
-{
-	transfer "corrupt 1%" 4 corrupt 1%
-	check_gt "corrupt 1%" xb InCsumErrors 0
-	check_gt "corrupt 1%" xa RetransSegs 0
+corrupt_1pct_recovered() {
+	transfer 4 corrupt 1% || return
+	check_gt "$XL_NS_B" InCsumErrors 0
+	check_gt "$XL_NS_A" RetransSegs 0
 }
 
-test_rtt_loss()
-{
-	transfer "rtt 20ms loss 1%" 4 delay 10ms loss 1%
-	check_gt "rtt 20ms loss 1%" xa RetransSegs 0
+rtt_20ms_loss_1pct_recovered() {
+	transfer 4 delay 10ms loss 1% || return
+	check_gt "$XL_NS_A" RetransSegs 0
 }
 
-test_all()
-{
-	local name="all together"
-
-	transfer "$name" 2 delay 10ms reorder 25% 50% loss 5% duplicate 5% corrupt 1%
-	check_gt "$name" xa RetransSegs 0
-	check_gt "$name" xa FastRetrans 0
-	check_gt "$name" xb OfoQueued 0
-	check_gt "$name" xb InCsumErrors 0
+all_together_recovered() {
+	transfer 2 delay 10ms reorder 25% 50% loss 5% duplicate 5% corrupt 1% ||
+		return
+	check_gt "$XL_NS_A" RetransSegs 0
+	check_gt "$XL_NS_A" FastRetrans 0
+	check_gt "$XL_NS_B" OfoQueued 0
+	check_gt "$XL_NS_B" InCsumErrors 0
 }
 
-tap_plan 19
-head -c 4M /dev/urandom > "$WORK/data"
-test_loss
-test_reorder
-test_duplicate
-test_corrupt
-test_rtt_loss
-test_all
-tap_done
+xl_test loss_5pct_recovered
+xl_test reorder_25pct_recovered
+xl_test duplicate_5pct_recovered
+xl_test corrupt_1pct_recovered
+xl_test rtt_20ms_loss_1pct_recovered
+xl_test all_together_recovered
+xl_main "$@"

@@ -13,51 +13,47 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* kselftest_harness.h of Linux 6.1 is not -Wextra clean. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "xtcp_util.h"
+#include "xtcp_harness.h"
 
 #define PORT		5000
 #define SRV		"198.18.0.2:5000"
 #define UNREACHABLE	"198.18.0.3"
 #define WAIT_MS		10000
 
-FIXTURE(veth) {
+FIXTURE(nonblock) {
 	int lfd;
 };
 
-FIXTURE_SETUP(veth)
+FIXTURE_SETUP(nonblock)
 {
-	ASSERT_EQ(0, xtcp_topo("veth"));
-	self->lfd = xtcp_listen_in(NS_B, IP_B, PORT, 8, 0);
+	self->lfd = xl_veth_listen(PORT, 8, 0);
 	ASSERT_LE(0, self->lfd);
 }
 
-FIXTURE_TEARDOWN(veth)
+FIXTURE_TEARDOWN(nonblock)
 {
 	close(self->lfd);
-	xtcp_topo("clean");
+	xl_topo("clean");
 }
 
-TEST_F(veth, connect_in_progress)
+TEST_F(nonblock, connect_einprogress_then_writable)
 {
-	char name[XTCP_ADDRSTRLEN];
+	char name[XL_ADDRSTRLEN];
 	int fd, revents, srv;
 
-	fd = xtcp_socket_in(NS_A, SOCK_NONBLOCK);
+	fd = xl_sock(XL_NS_A, SOCK_NONBLOCK);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(-1, xtcp_connect(fd, IP_B, PORT));
+	ASSERT_EQ(-1, xl_connect(fd, XL_IP_B, PORT));
 	ASSERT_EQ(EINPROGRESS, errno);
-	revents = poll_fd(fd, POLLOUT, WAIT_MS);
+	revents = xl_poll(fd, POLLOUT, WAIT_MS);
 	EXPECT_TRUE(revents & POLLOUT);
 	EXPECT_FALSE(revents & (POLLERR | POLLHUP));
-	EXPECT_EQ(0, sock_error(fd));
+	EXPECT_EQ(0, xl_sock_error(fd));
 	/* As Linux TCP: connect() again reports success once, then EISCONN. */
-	EXPECT_EQ(0, xtcp_connect(fd, IP_B, PORT));
-	EXPECT_EQ(-1, xtcp_connect(fd, IP_B, PORT));
+	EXPECT_EQ(0, xl_connect(fd, XL_IP_B, PORT));
+	EXPECT_EQ(-1, xl_connect(fd, XL_IP_B, PORT));
 	EXPECT_EQ(EISCONN, errno);
-	EXPECT_STREQ(SRV, xtcp_peer_str(fd, name, sizeof(name)));
+	EXPECT_STREQ(SRV, xl_peer_str(fd, name, sizeof(name)));
 
 	srv = accept(self->lfd, NULL, NULL);
 	ASSERT_LE(0, srv);
@@ -65,36 +61,36 @@ TEST_F(veth, connect_in_progress)
 	close(fd);
 }
 
-TEST_F(veth, connecting_not_writable)
+TEST_F(nonblock, pending_connect_not_writable)
 {
 	int fd;
 
 	/* Nobody answers ARP for this address: the connect stays pending. */
-	fd = xtcp_socket_in(NS_A, SOCK_NONBLOCK);
+	fd = xl_sock(XL_NS_A, SOCK_NONBLOCK);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(-1, xtcp_connect(fd, UNREACHABLE, PORT));
+	ASSERT_EQ(-1, xl_connect(fd, UNREACHABLE, PORT));
 	ASSERT_EQ(EINPROGRESS, errno);
-	EXPECT_EQ(0, poll_fd(fd, POLLIN | POLLOUT, 500));
-	EXPECT_EQ(0, sock_error(fd));
+	EXPECT_EQ(0, xl_poll(fd, POLLIN | POLLOUT, 500));
+	EXPECT_EQ(0, xl_sock_error(fd));
 	close(fd);
 }
 
-TEST_F(veth, listener_poll)
+TEST_F(nonblock, listener_readable_on_connection)
 {
 	int cli, srv;
 
-	EXPECT_EQ(0, poll_fd(self->lfd, POLLIN | POLLOUT, 0));
-	cli = xtcp_connect_in(NS_A, IP_B, PORT, 0);
+	EXPECT_EQ(0, xl_poll(self->lfd, POLLIN | POLLOUT, 0));
+	cli = xl_connect_in(XL_NS_A, XL_IP_B, PORT, 0);
 	ASSERT_LE(0, cli);
-	EXPECT_EQ(POLLIN, poll_fd(self->lfd, POLLIN | POLLOUT, WAIT_MS));
+	EXPECT_EQ(POLLIN, xl_poll(self->lfd, POLLIN | POLLOUT, WAIT_MS));
 	srv = accept(self->lfd, NULL, NULL);
 	ASSERT_LE(0, srv);
-	EXPECT_EQ(0, poll_fd(self->lfd, POLLIN, 0));
+	EXPECT_EQ(0, xl_poll(self->lfd, POLLIN, 0));
 	close(srv);
 	close(cli);
 }
 
-TEST_F(veth, epoll)
+TEST_F(nonblock, epoll_reports_connect_and_accept)
 {
 	struct epoll_event ev, out[4];
 	bool got_out = false, got_in = false;
@@ -108,16 +104,16 @@ TEST_F(veth, epoll)
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->lfd, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
 
-	cli = xtcp_socket_in(NS_A, SOCK_NONBLOCK);
+	cli = xl_sock(XL_NS_A, SOCK_NONBLOCK);
 	ASSERT_LE(0, cli);
 	ev.events = EPOLLOUT | EPOLLET;
 	ev.data.fd = cli;
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, cli, &ev));
-	ASSERT_EQ(-1, xtcp_connect(cli, IP_B, PORT));
+	ASSERT_EQ(-1, xl_connect(cli, XL_IP_B, PORT));
 	ASSERT_EQ(EINPROGRESS, errno);
 
-	end = now_ms() + WAIT_MS;
-	while ((!got_out || !got_in) && now_ms() < end) {
+	end = xl_now_ms() + WAIT_MS;
+	while ((!got_out || !got_in) && xl_now_ms() < end) {
 		n = epoll_wait(ep, out, 4, 500);
 		for (i = 0; i < n; i++) {
 			if (out[i].data.fd == cli && (out[i].events & EPOLLOUT))
@@ -129,7 +125,7 @@ TEST_F(veth, epoll)
 	}
 	EXPECT_TRUE(got_out);
 	EXPECT_TRUE(got_in);
-	EXPECT_EQ(0, sock_error(cli));
+	EXPECT_EQ(0, xl_sock_error(cli));
 	srv = accept(self->lfd, NULL, NULL);
 	ASSERT_LE(0, srv);
 	close(srv);
@@ -158,39 +154,39 @@ static void *do_accept(void *arg)
 	return NULL;
 }
 
-TEST_F(veth, blocking_accept)
+TEST_F(nonblock, blocking_accept_woken)
 {
 	struct acceptor acc = { .lfd = self->lfd, .fd = -1 };
-	char cname[XTCP_ADDRSTRLEN], peer[XTCP_ADDRSTRLEN];
+	char cname[XL_ADDRSTRLEN], peer[XL_ADDRSTRLEN];
 	struct timespec deadline;
 	pthread_t thr;
 	int cli;
 
 	ASSERT_EQ(0, pthread_create(&thr, NULL, do_accept, &acc));
 	usleep(300000);
-	cli = xtcp_connect_in(NS_A, IP_B, PORT, 0);
+	cli = xl_connect_in(XL_NS_A, XL_IP_B, PORT, 0);
 	ASSERT_LE(0, cli);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += WAIT_MS / 1000;
 	ASSERT_EQ(0, pthread_timedjoin_np(thr, NULL, &deadline));
 	ASSERT_LE(0, acc.fd) TH_LOG("accept: %s", strerror(acc.err));
-	ASSERT_NE(NULL, xtcp_local_str(cli, cname, sizeof(cname)));
-	EXPECT_STREQ(cname, xtcp_peer_str(acc.fd, peer, sizeof(peer)));
+	ASSERT_NE(NULL, xl_local_str(cli, cname, sizeof(cname)));
+	EXPECT_STREQ(cname, xl_peer_str(acc.fd, peer, sizeof(peer)));
 	close(acc.fd);
 	close(cli);
 }
 
-TEST_F(veth, accept_timeout)
+TEST_F(nonblock, accept_rcvtimeo_eagain)
 {
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 300000 };
 	long long start;
 
 	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVTIMEO, &tv,
 				sizeof(tv)));
-	start = now_ms();
+	start = xl_now_ms();
 	EXPECT_EQ(-1, accept(self->lfd, NULL, NULL));
 	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_LE(250, now_ms() - start);
+	EXPECT_LE(250, xl_now_ms() - start);
 }
 
-TEST_HARNESS_MAIN
+XL_HARNESS_MAIN

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Create a test topology (see selftests/lib.sh) for the C tests:
+# Create or delete a test topology of selftests/lib.sh for the C tests
+# (xl_topo() in tools/lib/xtcp_lib.c), in the namespaces named after
+# $XTCP_NS_TAG, which xtcp_lib sets:
 #
 #	selftests/topo.sh veth|router|interop|clean
+set -u
 . "$(dirname "$0")/lib.sh"
 
 case "${1:-}" in
-veth) topo_veth ;;
-router) topo_router ;;
-interop) topo_interop ;;
-clean) topo_clean ;;
+veth) xl_topo_veth ;;
+router) xl_topo_router ;;
+interop) xl_topo_interop ;;
+clean) xl_topo_clean ;;
 *) echo "usage: $0 veth|router|interop|clean" >&2; exit 2 ;;
 esac

@@ -12,11 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* kselftest_harness.h of Linux 6.1 is not -Wextra clean. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "xtcp_util.h"
-#include "xfer.h"
+#include "xtcp_harness.h"
 
 #define PORT		5000
 #define SRV		"198.18.0.2:5000"
@@ -27,12 +23,12 @@
  * Fill the path with the non-blocking @x->fd until no byte has been taken
  * for @idle_ms; returns the errno of the last send (EAGAIN expected).
  */
-static int fill_until_stuck(struct xfer *x, int idle_ms)
+static int fill_until_stuck(struct xl_xfer *x, int idle_ms)
 {
 	ssize_t n;
 
 	for (;;) {
-		n = send(x->fd, stream_at(x->seed, x->done), CHUNK,
+		n = send(x->fd, xl_stream_at(x->seed, x->done), XL_CHUNK,
 			 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
 			x->done += n;
@@ -40,45 +36,29 @@ static int fill_until_stuck(struct xfer *x, int idle_ms)
 		}
 		if (n == 0 || errno != EAGAIN)
 			return n ? errno : EIO;
-		if (!(poll_fd(x->fd, POLLOUT, idle_ms) & POLLOUT))
+		if (!(xl_poll(x->fd, POLLOUT, idle_ms) & POLLOUT))
 			return EAGAIN;
 	}
 }
 
-FIXTURE(veth) {
+FIXTURE(zerowin) {
 	int lfd;
-	int cli;
-	int srv;
+	struct xl_conn c;
 };
 
-FIXTURE_SETUP(veth)
+FIXTURE_SETUP(zerowin)
 {
-	pattern_init();
-	ASSERT_EQ(0, xtcp_topo("veth"));
-	self->lfd = xtcp_listen_in(NS_B, IP_B, PORT, BACKLOG, 0);
+	xl_pattern_init();
+	self->c.cli = self->c.srv = -1;
+	self->lfd = xl_veth_listen(PORT, BACKLOG, 0);
 	ASSERT_LE(0, self->lfd);
-	self->cli = -1;
-	self->srv = -1;
 }
 
-FIXTURE_TEARDOWN(veth)
+FIXTURE_TEARDOWN(zerowin)
 {
-	if (self->cli >= 0)
-		close(self->cli);
-	if (self->srv >= 0)
-		close(self->srv);
+	xl_conn_close(&self->c);
 	close(self->lfd);
-	xtcp_topo("clean");
-}
-
-/* Connect xa to xb and accept: self->cli in xa, self->srv in xb. */
-static int connect_pair(FIXTURE_DATA(veth) *self)
-{
-	self->cli = xtcp_connect_in(NS_A, IP_B, PORT, 0);
-	if (self->cli < 0)
-		return -1;
-	self->srv = accept(self->lfd, NULL, NULL);
-	return self->srv < 0 ? -1 : 0;
+	xl_topo("clean");
 }
 
 /*
@@ -86,51 +66,51 @@ static int connect_pair(FIXTURE_DATA(veth) *self)
  * window is closed; then the persist timer probes it.
  */
 static void stall_receiver(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(veth) *self, struct xfer *tx)
+			   FIXTURE_DATA(zerowin) *self, struct xl_xfer *tx)
 {
-	char local[XTCP_ADDRSTRLEN];
-	struct xtcp_row row = {};
+	char local[XL_ADDRSTRLEN];
+	struct xl_row row = {};
 	struct xtcp_info info;
 	long long end;
 
-	ASSERT_EQ(0, set_nonblock(self->cli, true));
-	tx->fd = self->cli;
+	ASSERT_EQ(0, xl_set_nonblock(self->c.cli, true));
+	tx->fd = self->c.cli;
 	ASSERT_EQ(EAGAIN, fill_until_stuck(tx, 1000));
 	TH_LOG("the sender took %llu bytes before blocking", tx->done);
-	EXPECT_FALSE(poll_fd(self->cli, POLLOUT, 0) & POLLOUT);
+	EXPECT_FALSE(xl_poll(self->c.cli, POLLOUT, 0) & POLLOUT);
 
 	/* The receiver's advertised window reaches zero. */
-	end = now_ms() + WAIT_MS;
+	end = xl_now_ms() + WAIT_MS;
 	do {
-		ASSERT_EQ(0, get_info(self->cli, &info));
+		ASSERT_EQ(0, xl_get_info(self->c.cli, &info));
 		if (!info.snd_wnd)
 			break;
 		usleep(50000);
-	} while (now_ms() < end);
+	} while (xl_now_ms() < end);
 	EXPECT_EQ(0U, info.snd_wnd);
 	EXPECT_LT(0U, info.rcv_wnd);
 
 	/* The persist timer shows in /proc while data waits to be sent. */
-	ASSERT_NE(NULL, xtcp_local_str(self->cli, local, sizeof(local)));
-	end = now_ms() + WAIT_MS;
+	ASSERT_NE(NULL, xl_local_str(self->c.cli, local, sizeof(local)));
+	end = xl_now_ms() + WAIT_MS;
 	do {
-		ASSERT_EQ(0, xtcp_find(NS_A, local, SRV, &row));
+		ASSERT_EQ(0, xl_find(XL_NS_A, local, SRV, &row));
 		if (!strcmp(row.timer, "persist"))
 			break;
 		usleep(20000);
-	} while (now_ms() < end);
+	} while (xl_now_ms() < end);
 	EXPECT_STREQ("persist", row.timer);
 	EXPECT_STREQ("ESTABLISHED", row.state);
 	EXPECT_LT(0, row.tx_queue);
 	TH_LOG("sender row: tx_queue %ld timer %s expires %ld ms",
 	       row.tx_queue, row.timer, row.expires_ms);
-	ASSERT_EQ(0, xtcp_find(NS_B, SRV, local, &row));
+	ASSERT_EQ(0, xl_find(XL_NS_B, SRV, local, &row));
 	EXPECT_LT(0, row.rx_queue);
 	TH_LOG("receiver row: rx_queue %ld", row.rx_queue);
-	print_info("sender", self->cli);
-	print_info("receiver", self->srv);
-	print_snmp(NS_A);
-	print_snmp(NS_B);
+	xl_info_print("sender", self->c.cli);
+	xl_info_print("receiver", self->c.srv);
+	xl_snmp_print(XL_NS_A);
+	xl_snmp_print(XL_NS_B);
 }
 
 /*
@@ -138,45 +118,45 @@ static void stall_receiver(struct __test_metadata *_metadata,
  * rest is sent; check it all.
  */
 static void resume_and_check(struct __test_metadata *_metadata,
-			     FIXTURE_DATA(veth) *self, struct xfer *tx,
-			     struct xfer *rx)
+			     FIXTURE_DATA(zerowin) *self, struct xl_xfer *tx,
+			     struct xl_xfer *rx)
 {
 	struct xtcp_info info;
 	pthread_t thr;
 
-	tx->total = tx->done + 2 * MB;
-	rx->fd = self->srv;
+	tx->total = tx->done + 2 * XL_MB;
+	rx->fd = self->c.srv;
 	rx->seed = tx->seed;
 	rx->total = tx->total;
-	ASSERT_EQ(0, pthread_create(&thr, NULL, recv_stream, rx));
-	ASSERT_EQ(0, set_nonblock(self->cli, false));
-	send_stream(tx);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, xl_recv_stream, rx));
+	ASSERT_EQ(0, xl_set_nonblock(self->c.cli, false));
+	xl_send_stream(tx);
 	pthread_join(thr, NULL);
 	EXPECT_EQ(0, tx->err) TH_LOG("send: %s", strerror(tx->err));
 	EXPECT_EQ(0, rx->err) TH_LOG("recv: %s at byte %llu",
 				     strerror(rx->err), rx->done);
 	EXPECT_EQ(tx->total, rx->done);
 	EXPECT_TRUE(rx->eof);
-	EXPECT_EQ(0, wait_acked(self->cli, tx->total, true, WAIT_MS));
-	ASSERT_EQ(0, get_info(self->cli, &info));
+	EXPECT_EQ(0, xl_wait_acked(self->c.cli, tx->total, true, WAIT_MS));
+	ASSERT_EQ(0, xl_get_info(self->c.cli, &info));
 	EXPECT_LT(0U, info.snd_wnd);
 }
 
-TEST_F_TIMEOUT(veth, zero_window, 120)
+TEST_F_TIMEOUT(zerowin, zero_window_probed_then_resumes, 120)
 {
-	struct xfer tx = { .seed = 3, .total = ~0ULL };
-	struct xfer rx = {};
+	struct xl_xfer tx = { .seed = 3, .total = ~0ULL };
+	struct xl_xfer rx = {};
 	long probes;
 
-	ASSERT_EQ(0, connect_pair(self));
+	ASSERT_EQ(0, xl_conn_open(&self->c, self->lfd, XL_IP_B, PORT));
 	stall_receiver(_metadata, self, &tx);
-	probes = xtcp_snmp(NS_A, "ZeroWindowProbes");
-	EXPECT_EQ(0, xtcp_wait_snmp(NS_A, "ZeroWindowProbes", probes + 3,
+	probes = xl_snmp(XL_NS_A, "ZeroWindowProbes");
+	EXPECT_EQ(0, xl_wait_snmp(XL_NS_A, "ZeroWindowProbes", probes + 3,
 				    WAIT_MS));
 	TH_LOG("ZeroWindowProbes %ld -> %ld", probes,
-	       xtcp_snmp(NS_A, "ZeroWindowProbes"));
+	       xl_snmp(XL_NS_A, "ZeroWindowProbes"));
 	resume_and_check(_metadata, self, &tx, &rx);
-	EXPECT_EQ(0, xtcp_snmp(NS_A, "AbortOnTimeout"));
+	EXPECT_EQ(0, xl_snmp(XL_NS_A, "AbortOnTimeout"));
 }
 
 /*
@@ -184,26 +164,26 @@ TEST_F_TIMEOUT(veth, zero_window, 120)
  * answers the probes, however many there are; retries2 bounds only
  * unanswered ones.
  */
-TEST_F_TIMEOUT(veth, zero_window_answered_probes, 120)
+TEST_F_TIMEOUT(zerowin, answered_probes_keep_connection, 120)
 {
-	struct xfer tx = { .seed = 4, .total = ~0ULL };
-	struct xfer rx = {};
+	struct xl_xfer tx = { .seed = 4, .total = ~0ULL };
+	struct xl_xfer rx = {};
 	char state[16] = "";
-	char local[XTCP_ADDRSTRLEN];
+	char local[XL_ADDRSTRLEN];
 	long probes;
 
-	ASSERT_EQ(0, xtcp_sysctl_set(NS_A, "retries2", 2));
-	ASSERT_EQ(0, xtcp_sysctl_set(NS_A, "rto_max_ms", 400));
-	ASSERT_EQ(0, connect_pair(self));
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "retries2", 2));
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_max_ms", 400));
+	ASSERT_EQ(0, xl_conn_open(&self->c, self->lfd, XL_IP_B, PORT));
 	stall_receiver(_metadata, self, &tx);
-	probes = xtcp_snmp(NS_A, "ZeroWindowProbes");
-	EXPECT_EQ(0, xtcp_wait_snmp(NS_A, "ZeroWindowProbes", probes + 8,
+	probes = xl_snmp(XL_NS_A, "ZeroWindowProbes");
+	EXPECT_EQ(0, xl_wait_snmp(XL_NS_A, "ZeroWindowProbes", probes + 8,
 				    WAIT_MS));
-	ASSERT_NE(NULL, xtcp_local_str(self->cli, local, sizeof(local)));
-	EXPECT_EQ(0, xtcp_state(NS_A, local, SRV, state, sizeof(state)));
+	ASSERT_NE(NULL, xl_local_str(self->c.cli, local, sizeof(local)));
+	EXPECT_EQ(0, xl_state(XL_NS_A, local, SRV, state, sizeof(state)));
 	EXPECT_STREQ("ESTABLISHED", state);
-	EXPECT_EQ(0, sock_error(self->cli));
-	EXPECT_EQ(0, xtcp_snmp(NS_A, "AbortOnTimeout"));
+	EXPECT_EQ(0, xl_sock_error(self->c.cli));
+	EXPECT_EQ(0, xl_snmp(XL_NS_A, "AbortOnTimeout"));
 	resume_and_check(_metadata, self, &tx, &rx);
 }
 
@@ -214,44 +194,44 @@ TEST_F_TIMEOUT(veth, zero_window_answered_probes, 120)
  * xa is cut when the window reopens, so that the data sent then is lost
  * and waits for its retransmission timer.
  */
-TEST_F_TIMEOUT(veth, window_reopen_resets_backoff, 120)
+TEST_F_TIMEOUT(zerowin, window_reopen_resets_backoff, 120)
 {
-	struct xfer tx = { .seed = 5, .total = ~0ULL };
-	struct xfer rx = { .seed = 5, .total = ~0ULL };
-	unsigned char *buf = malloc(CHUNK);
-	char local[XTCP_ADDRSTRLEN];
+	struct xl_xfer tx = { .seed = 5, .total = ~0ULL };
+	struct xl_xfer rx = { .seed = 5, .total = ~0ULL };
+	unsigned char *buf = malloc(XL_CHUNK);
+	char local[XL_ADDRSTRLEN];
 	struct xtcp_info info;
-	struct xtcp_row row;
+	struct xl_row row;
 	long long end;
 	ssize_t n;
 
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, connect_pair(self));
+	ASSERT_EQ(0, xl_conn_open(&self->c, self->lfd, XL_IP_B, PORT));
 	stall_receiver(_metadata, self, &tx);
-	end = now_ms() + 30000;
+	end = xl_now_ms() + 30000;
 	do {
-		ASSERT_EQ(0, get_info(self->cli, &info));
+		ASSERT_EQ(0, xl_get_info(self->c.cli, &info));
 		if (info.backoff >= 5)
 			break;
 		usleep(100000);
-	} while (now_ms() < end);
+	} while (xl_now_ms() < end);
 	TH_LOG("probing: backoff %u rto %u us", info.backoff, info.rto_us);
 	ASSERT_LE(5, info.backoff);
 
-	ASSERT_EQ(0, ns_run(NS_A, "tc qdisc add dev xa0 root netem loss 100%%"));
-	rx.fd = self->srv;
-	while ((n = recv(self->srv, buf, CHUNK, MSG_DONTWAIT)) > 0)
-		ASSERT_TRUE(check_stream(&rx, buf, n));
+	ASSERT_EQ(0, xl_netem(XL_NS_A, "xa0", "loss 100%"));
+	rx.fd = self->c.srv;
+	while ((n = recv(self->c.srv, buf, XL_CHUNK, MSG_DONTWAIT)) > 0)
+		ASSERT_TRUE(xl_check_stream(&rx, buf, n));
 	free(buf);
-	end = now_ms() + WAIT_MS;
+	end = xl_now_ms() + WAIT_MS;
 	do {
-		ASSERT_EQ(0, get_info(self->cli, &info));
+		ASSERT_EQ(0, xl_get_info(self->c.cli, &info));
 		if (info.snd_wnd && info.unacked)
 			break;
 		usleep(20000);
-	} while (now_ms() < end);
-	ASSERT_NE(NULL, xtcp_local_str(self->cli, local, sizeof(local)));
-	ASSERT_EQ(0, xtcp_find(NS_A, local, SRV, &row));
+	} while (xl_now_ms() < end);
+	ASSERT_NE(NULL, xl_local_str(self->c.cli, local, sizeof(local)));
+	ASSERT_EQ(0, xl_find(XL_NS_A, local, SRV, &row));
 	TH_LOG("window reopened: snd_wnd %u unacked %u backoff %u rto %u us; timer %s in %ld ms",
 	       info.snd_wnd, info.unacked, info.backoff, info.rto_us,
 	       row.timer, row.expires_ms);
@@ -261,8 +241,8 @@ TEST_F_TIMEOUT(veth, window_reopen_resets_backoff, 120)
 	EXPECT_STREQ("retrans", row.timer);
 	EXPECT_GE(info.rto_us / 1000 + 200, row.expires_ms);
 
-	ASSERT_EQ(0, ns_run(NS_A, "tc qdisc del dev xa0 root"));
+	ASSERT_EQ(0, xl_tc_clear(XL_NS_A, "xa0"));
 	resume_and_check(_metadata, self, &tx, &rx);
 }
 
-TEST_HARNESS_MAIN
+XL_HARNESS_MAIN

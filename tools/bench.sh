@@ -3,7 +3,8 @@
 #
 # xtcp benchmark, run inside the test VM by `make bench`: xtcp and Linux
 # TCP back to back on the same veth pair (selftests/topo.sh veth), with
-# build/tools/xtcp-bench as client in xa and server in xb, for each mode:
+# build/tools/xtcp-bench as client in xa and server in xb (the namespaces
+# $XL_NS_A and $XL_NS_B of selftests/lib.sh), for each mode:
 #
 #   bulk  XTCP_BENCH_BYTES (default 64M) one way, Mbit/s
 #   rr    1-byte request/response on one connection for XTCP_BENCH_SECS
@@ -29,7 +30,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 source "$REPO/selftests/lib.sh"
 
 BENCH=$REPO/build/tools/xtcp-bench
-SERVER=198.18.0.2
+SERVER=$XL_IP_B
 BYTES=${XTCP_BENCH_BYTES:-64M}
 SECS=${XTCP_BENCH_SECS:-3}
 ROUNDS=${XTCP_BENCH_ROUNDS:-2}
@@ -47,6 +48,7 @@ port=5200
 failed=0
 offload_state=
 declare -A result holder before after
+declare -A netns=([xa]=$XL_NS_A [xb]=$XL_NS_B)
 
 die() {
 	echo "bench: $*" >&2
@@ -60,7 +62,7 @@ cleanup() {
 		kill "$pid" 2>/dev/null
 		wait "$pid"
 	done
-	topo_clean
+	xl_topo_clean
 	rm -rf "$WORK"
 }
 
@@ -72,8 +74,8 @@ offloads() {
 	for o in "${OFFLOADS[@]}"; do
 		args+=("$o" "$1")
 	done
-	ip netns exec xa ethtool -K xa0 "${args[@]}" &&
-	ip netns exec xb ethtool -K xb0 "${args[@]}" ||
+	ip netns exec "$XL_NS_A" ethtool -K xa0 "${args[@]}" &&
+	ip netns exec "$XL_NS_B" ethtool -K xb0 "${args[@]}" ||
 		die "ethtool -K ${args[*]} failed"
 	offload_state=$1
 }
@@ -139,7 +141,7 @@ holders_ready() {
 	local ns
 
 	for ns in xa xb; do
-		[[ /proc/${holder[$ns]}/ns/net -ef /run/netns/$ns ]] || return 1
+		[[ /proc/${holder[$ns]}/ns/net -ef /run/netns/${netns[$ns]} ]] || return 1
 	done
 }
 
@@ -189,7 +191,7 @@ run() {
 	echo
 	echo "== $key: $proto $mode, offloads ${OFFLOADS[*]} $offload_state"
 	snapshot before
-	"$BENCH" -N xb -s $flag -p "$port" -n "$max" > "$WORK/server" 2>&1 &
+	"$BENCH" -N "$XL_NS_B" -s $flag -p "$port" -n "$max" > "$WORK/server" 2>&1 &
 	srv_pid=$!
 	exec {srv_fd}< "$WORK/server"
 	while IFS= read -r -t 30 -u "$srv_fd" l; do
@@ -197,7 +199,7 @@ run() {
 		[[ $l == -* ]] || echo "  server: $l"
 	done
 	if [[ $up == 1 ]]; then
-		"$BENCH" -N xa -c "$SERVER" $flag -p "$port" -m "$mode" \
+		"$BENCH" -N "$XL_NS_A" -c "$SERVER" $flag -p "$port" -m "$mode" \
 			-w "$STALL_S" "${extra[@]}" > "$cli_log" 2>&1
 		rc=$?
 	else
@@ -275,23 +277,24 @@ row() {
 
 [[ -x "$BENCH" ]] || die "$BENCH missing: run make"
 if [[ ! -d /sys/module/xtcp ]]; then
-	insmod "$REPO/xtcp.ko" || die "insmod xtcp.ko failed"
+	xl_module_load || die "insmod $XL_KO failed"
 fi
 trap cleanup EXIT
 mkfifo "$WORK/server" || die "mkfifo failed"
-topo_veth || die "topology setup failed"
+xl_topo_veth || die "topology setup failed"
 for ns in xa xb; do
-	xtcp_sysctl "$ns" msl_ms "$MSL_MS" || die "cannot set net.xtcp.msl_ms in $ns"
-	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 ||
+	xl_sysctl "${netns[$ns]}" msl_ms "$MSL_MS" ||
+		die "cannot set net.xtcp.msl_ms in $ns"
+	ip netns exec "${netns[$ns]}" sysctl -qw net.ipv4.tcp_tw_reuse=1 ||
 		die "cannot set net.ipv4.tcp_tw_reuse in $ns"
-	ip netns exec "$ns" sleep infinity &
+	ip netns exec "${netns[$ns]}" sleep infinity &
 	holder[$ns]=$!
 done
-wait_for 10 holders_ready || die "cannot start processes in xa and xb"
+xl_wait_for 10 holders_ready || die "cannot start processes in xa and xb"
 
 echo "xtcp benchmark: kernel $(uname -r), $(nproc) CPUs" \
      "($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo))"
-echo "veth xa0 (198.18.0.1, netns xa, client) <-> xb0 ($SERVER, netns xb, server)"
+echo "veth xa0 ($XL_IP_A, netns $XL_NS_A, client) <-> xb0 ($SERVER, netns $XL_NS_B, server)"
 echo "offloads ${OFFLOADS[*]} OFF on xa0 and xb0 for the xtcp and tcp runs," \
      "ON for the tcp-offload runs"
 echo "bulk $BYTES one way; rr, crr $SECS s each; $ROUNDS rounds, best shown;" \

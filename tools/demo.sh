@@ -2,19 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # xtcp demo, run inside the test VM by `make demo`: two network namespaces
-# joined by a veth pair, an xtcp server in xb, a client in xa. Shows the
-# sockets and counters while connected, then the captured segments decoded
-# by tshark's TCP dissector as a SYN / SYN-ACK / ACK ladder.
+# joined by a veth pair (selftests/lib.sh's veth topology), an xtcp server
+# in B, a client in A. Shows the sockets and counters while connected, then
+# the captured segments decoded by tshark's TCP dissector as a SYN /
+# SYN-ACK / ACK ladder.
 
 set -u
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 source "$REPO/selftests/lib.sh"
 
-XTCPCAT=$REPO/build/tools/xtcpcat
-SERVER=198.18.0.2
+SERVER=$XL_IP_B
 PORT=5000
-WORK=$(mktemp -d /tmp/xtcp-demo.XXXXXX)
+xl_work_dir
+WORK=$XL_WORK
 PIDS=()
 
 heading()
@@ -36,37 +37,33 @@ cleanup()
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
-	topo_clean
+	xl_topo_clean
 	rm -rf "$WORK"
 }
 
 client_established()
 {
-	xtcp_sockets xa | awk -v r="$SERVER:$PORT" \
+	xl_sockets "$XL_NS_A" | awk -v r="$SERVER:$PORT" \
 		'$3 == r && $4 == "ESTABLISHED" { found = 1 } END { exit !found }'
 }
 
 step_setup()
 {
-	heading "1. Setup: netns xa (198.18.0.1, xa0) <-veth-> netns xb ($SERVER, xb0)"
-	[ -x "$XTCPCAT" ] || die "$XTCPCAT missing: run make"
-	if [ ! -d /sys/module/xtcp ]; then
-		insmod "$REPO/xtcp.ko" || die "insmod xtcp.ko failed"
+	heading "1. Setup: netns A $XL_NS_A ($XL_IP_A, xa0) <-veth-> netns B $XL_NS_B ($SERVER, xb0)"
+	[ -x "$XL_XTCPCAT" ] || die "$XL_XTCPCAT missing: run make"
+	if ! xl_module_loaded; then
+		xl_module_load || die "insmod $XL_KO failed"
 	fi
-	IPPROTO=$(cat /sys/module/xtcp/parameters/ipproto 2>/dev/null || echo 253)
-	echo "xtcp.ko loaded: family $(cat /sys/module/xtcp/parameters/family)," \
-	     "IP protocol $IPPROTO"
-	topo_veth || die "topology setup failed"
+	IPPROTO=$(xl_ipproto)
+	echo "xtcp.ko loaded: family $(xl_family), IP protocol $IPPROTO"
+	xl_topo_veth || die "topology setup failed"
 }
 
 step_capture_start()
 {
-	ip netns exec xb dumpcap -q -i xb0 -f "ip proto $IPPROTO" \
-		-w "$WORK/demo.pcap" 2>"$WORK/dumpcap.err" &
-	PIDS+=($!)
-	CAPTURE=$!
-	wait_for 60 grep -q "Capturing on" "$WORK/dumpcap.err" ||
-		die "dumpcap did not start: $(cat "$WORK/dumpcap.err")"
+	xl_capture_start "$XL_NS_B" xb0 "$WORK/demo.pcap" ||
+		die "dumpcap did not start"
+	PIDS+=("$XL_CAPTURE_PID")
 	echo "capturing IP protocol $IPPROTO on xb0 (dumpcap, tshark's capture engine)"
 }
 
@@ -78,32 +75,32 @@ show_log()
 
 step_connect()
 {
-	heading "2. Connect: server in xb listens on port $PORT, client in xa connects"
-	ip netns exec xb "$XTCPCAT" -v -l -p "$PORT" </dev/null \
+	heading "2. Connect: server in B listens on port $PORT, client in A connects"
+	ip netns exec "$XL_NS_B" "$XL_XTCPCAT" -v -l -p "$PORT" </dev/null \
 		>"$WORK/server.out" 2>"$WORK/server.err" &
 	PIDS+=($!)
 	SERVER_PID=$!
-	wait_for 10 grep -q listening "$WORK/server.err" ||
+	xl_wait_for 10 grep -q listening "$WORK/server.err" ||
 		die "server did not start: $(cat "$WORK/server.err")"
 	show_log server "$WORK/server.err" listening
 	mkfifo "$WORK/client.in"
-	ip netns exec xa "$XTCPCAT" -v -q "$SERVER" "$PORT" <"$WORK/client.in" \
+	ip netns exec "$XL_NS_A" "$XL_XTCPCAT" -v -q "$SERVER" "$PORT" <"$WORK/client.in" \
 		>"$WORK/client.out" 2>"$WORK/client.err" &
 	PIDS+=($!)
 	CLIENT_PID=$!
 	exec 7>"$WORK/client.in"
-	wait_for 10 client_established ||
+	xl_wait_for 10 client_established ||
 		die "client not connected: $(cat "$WORK/client.err")"
 	show_log client "$WORK/client.err" connected
-	wait_for 10 grep -q connected "$WORK/server.err"
+	xl_wait_for 10 grep -q connected "$WORK/server.err"
 	show_log server "$WORK/server.err" connected
 }
 
-# Non-zero counters of /proc/net/xtcp/snmp, xa's and xb's side by side.
+# Non-zero counters of /proc/net/xtcp/snmp, A's and B's side by side.
 show_snmp()
 {
-	ip netns exec xa cat /proc/net/xtcp/snmp >"$WORK/snmp.xa"
-	ip netns exec xb cat /proc/net/xtcp/snmp >"$WORK/snmp.xb"
+	ip netns exec "$XL_NS_A" cat /proc/net/xtcp/snmp >"$WORK/snmp.xa"
+	ip netns exec "$XL_NS_B" cat /proc/net/xtcp/snmp >"$WORK/snmp.xb"
 	awk 'FNR == NR { xa[$1] = $2; next }
 	     xa[$1] || $2 { line[++n] = sprintf("%-17s %5s %5s", $1, xa[$1], $2) }
 	     END { half = int((n + 1) / 2)
@@ -117,11 +114,11 @@ step_show_state()
 	local ns
 
 	heading "3. While connected: /proc/net/xtcp/sockets"
-	for ns in xa xb; do
+	for ns in "$XL_NS_A" "$XL_NS_B"; do
 		echo "-- $ns"
-		xtcp_sockets "$ns"
+		xl_sockets "$ns"
 	done
-	heading "   /proc/net/xtcp/snmp, non-zero counters (name, xa, xb)"
+	heading "   /proc/net/xtcp/snmp, non-zero counters (name, A, B)"
 	show_snmp
 }
 
@@ -129,7 +126,7 @@ step_data()
 {
 	heading "4. Data: the client sends a line, the server prints it"
 	echo "hello over xtcp" >&7
-	if wait_for 10 grep -q . "$WORK/server.out"; then
+	if xl_wait_for 10 grep -q . "$WORK/server.out"; then
 		sed 's/^/server received: /' "$WORK/server.out"
 	else
 		echo "server received nothing within 10 s"
@@ -140,18 +137,17 @@ step_close()
 {
 	heading "5. Close: the client closes its socket, the server closes when it sees EOF"
 	exec 7>&-
-	wait_for 10 bash -c "! kill -0 $CLIENT_PID 2>/dev/null" ||
+	xl_wait_for 10 bash -c "! kill -0 $CLIENT_PID 2>/dev/null" ||
 		echo "client still running"
-	wait_for 10 bash -c "! kill -0 $SERVER_PID 2>/dev/null" ||
+	xl_wait_for 10 bash -c "! kill -0 $SERVER_PID 2>/dev/null" ||
 		echo "server did not see the close"
 	show_log client "$WORK/client.err" result
 	show_log server "$WORK/server.err" 'closed\|result\|: [a-z]*:'
-	echo "-- sockets left in xa and xb"
-	xtcp_sockets xa | sed '1d; s/^/xa: /'
-	xtcp_sockets xb | sed '1d; s/^/xb: /'
+	echo "-- sockets left in A and B"
+	xl_sockets "$XL_NS_A" | sed '1d; s/^/A: /'
+	xl_sockets "$XL_NS_B" | sed '1d; s/^/B: /'
 	sleep 1
-	kill -INT "$CAPTURE"
-	wait "$CAPTURE" 2>/dev/null
+	xl_capture_stop
 }
 
 # Print one line per captured segment: direction, flags, raw seq/ack and
@@ -160,12 +156,10 @@ step_close()
 step_ladder()
 {
 	heading "6. The segments on the wire (captured on xb0, decoded as TCP)"
-	tshark -r "$WORK/demo.pcap" -d "ip.proto==$IPPROTO,tcp" \
-		-o tcp.relative_sequence_numbers:FALSE -T fields \
-		-E separator=/t -e frame.time_relative -e ip.src \
-		-e tcp.srcport -e ip.dst -e tcp.dstport -e tcp.flags \
-		-e tcp.seq -e tcp.ack -e tcp.len -e tcp.window_size \
-		-e tcp.options.mss_val -e tcp.options.wscale.shift 2>/dev/null |
+	xl_capture_fields "$WORK/demo.pcap" frame.time_relative ip.src \
+		tcp.srcport ip.dst tcp.dstport tcp.flags tcp.seq tcp.ack \
+		tcp.len tcp.window_size tcp.options.mss_val \
+		tcp.options.wscale.shift |
 	awk -F'\t' '
 	function hexval(s,   i, v) {
 		v = 0

@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "xtcp_util.h"
+#include "xtcp_lib.h"
 
 #define DEFAULT_PORT	5201
 #define DEFAULT_BYTES	(64ULL << 20)
@@ -210,7 +210,7 @@ static int new_socket(void)
 	if (opt.tcp)
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	else
-		fd = socket(xtcp_family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fd = socket(xl_family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket");
 	return fd;
@@ -241,7 +241,7 @@ static void fill_addr(struct sockaddr_in *sin, const char *ip,
 		      unsigned short port)
 {
 	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = opt.tcp ? AF_INET : xtcp_family();
+	sin->sin_family = opt.tcp ? AF_INET : xl_family();
 	sin->sin_port = htons(port);
 	if (ip && inet_pton(AF_INET, ip, &sin->sin_addr) != 1) {
 		fprintf(stderr, "xtcp-bench: %s: not an IPv4 address\n", ip);
@@ -699,7 +699,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || opt.server == !!opt.host)
 		usage();
-	if (opt.netns && ns_enter(opt.netns))
+	if (opt.netns && xl_ns_enter(opt.netns))
 		die("enter network namespace");
 	signal(SIGPIPE, SIG_IGN);
 	if (opt.server)

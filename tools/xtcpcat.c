@@ -7,8 +7,10 @@
  *
  * Connects to host:port, or listens and accepts one connection (-k: one
  * after the other, forever), then copies stdin to the socket and the
- * socket to stdout until the peer closes. Standalone: needs only libc and
- * the uapi header.
+ * socket to stdout until the peer closes (with -N: a half-close each way,
+ * until both have ended). With -T it speaks Linux TCP, so that the same
+ * tool is both ends of the tests through the router that rewrites xtcp's
+ * IP protocol to TCP's. Standalone: needs only libc and the uapi header.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -58,9 +60,11 @@ static void usage(void)
 		"  -s addr  local address to bind\n"
 		"  -p port  local port (the listening port with -l)\n"
 		"  -q       close the connection at end of stdin\n"
-		"  -N       shut down the sending side at end of stdin\n"
+		"  -N       shut down the sending side at end of stdin, and go on\n"
+		"           sending after the peer shut down its side\n"
 		"  -w secs  time out connect, accept and idle connections\n"
-		"  -T       use Linux TCP (AF_INET) instead of xtcp\n"
+		"  -T       use Linux TCP (AF_INET) instead of xtcp, e.g. as the\n"
+		"           peer of xtcp across the protocol-rewriting router\n"
 		"  -z       open the connection, then close it without I/O\n"
 		"  -v       print addresses and the result on stderr\n");
 	exit(2);
@@ -282,22 +286,31 @@ static int write_all(int fd, const char *buf, size_t len, bool sock)
 }
 
 /*
- * Copy stdin to the socket and the socket to stdout until the peer closes,
- * stdin ends with -q, or the connection is idle for the -w time.
+ * Copy stdin to the socket and the socket to stdout until the peer closes
+ * (with -N, until both the peer and stdin have ended), stdin ends with -q,
+ * or the connection is idle for the -w time. The socket is written only
+ * when poll() says it takes data, and read meanwhile: two xtcpcat sending
+ * to each other at once never both wait in send() for a window the other
+ * does not open.
  */
 static void copy_loop(int fd)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = STDIN_FILENO, .events = POLLIN },
-		{ .fd = fd, .events = POLLIN },
-	};
-	static char buf[BUF_SIZE];
+	static char in[BUF_SIZE], out[BUF_SIZE];
+	bool in_open = true, sock_open = true;
+	size_t pending = 0, off = 0;
+	struct pollfd pfd[2];
 	ssize_t n;
 	int err;
 
 	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
-		pfd[0].fd = -1;
+		in_open = false;
 	for (;;) {
+		pfd[0].fd = in_open && !pending ? STDIN_FILENO : -1;
+		pfd[0].events = POLLIN;
+		pfd[1].events = (sock_open ? POLLIN : 0) | (pending ? POLLOUT : 0);
+		pfd[1].fd = pfd[1].events ? fd : -1;
+		if (pfd[0].fd < 0 && pfd[1].fd < 0)
+			return;
 		n = poll(pfd, 2, opt.timeout_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -307,37 +320,49 @@ static void copy_loop(int fd)
 			verbose("idle timeout");
 			return;
 		}
-		if (pfd[1].revents) {
-			n = read(fd, buf, sizeof(buf));
+		if (sock_open && (pfd[1].revents & ~POLLOUT)) {
+			n = read(fd, out, sizeof(out));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
 				fail("read", errno);
 			if (!n) {
 				verbose("peer closed");
-				return;
+				/* With -N, a half-close: send the rest of stdin */
+				if (!opt.shut_on_eof)
+					return;
+				sock_open = false;
+				continue;
 			}
-			err = write_all(STDOUT_FILENO, buf, n, false);
+			err = write_all(STDOUT_FILENO, out, n, false);
 			if (err)
 				fail("write stdout", err);
 		}
+		if (pending && (pfd[1].revents & ~POLLIN)) {
+			n = send(fd, in + off, pending, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				fail("write", errno);
+			if (n > 0) {
+				off += n;
+				pending -= n;
+			}
+		}
 		if (pfd[0].revents) {
-			n = read(STDIN_FILENO, buf, sizeof(buf));
+			n = read(STDIN_FILENO, in, sizeof(in));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
 				fail("read stdin", errno);
 			if (!n) {
-				pfd[0].fd = -1;
+				in_open = false;
 				if (opt.quit_on_eof)
 					return;
 				if (opt.shut_on_eof && shutdown(fd, SHUT_WR))
 					fail("shutdown", errno);
 				continue;
 			}
-			err = write_all(fd, buf, n, true);
-			if (err)
-				fail("write", err);
+			pending = n;
+			off = 0;
 		}
 	}
 }
