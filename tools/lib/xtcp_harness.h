@@ -13,6 +13,10 @@
  * no including filter, every test not excluded runs (as in Linux 6.3's
  * harness). Each test file has one fixture, named after the file, so that
  * the harness's "fixture.test" is the test's name in the suite.
+ *
+ * $XTCP_TIMEOUT_SCALE (a whole number, default 1) multiplies every test's
+ * timeout, for kernels that run everything many times slower (the debug
+ * lane); the tests' own waits for the network are not scaled.
  */
 #ifndef XTCP_HARNESS_H
 #define XTCP_HARNESS_H
@@ -131,6 +135,15 @@ static bool xl_harness_enabled(int argc, char **argv,
 	return !positive;
 }
 
+/* $XTCP_TIMEOUT_SCALE, or 1 */
+static int xl_timeout_scale(void)
+{
+	const char *env = getenv("XTCP_TIMEOUT_SCALE");
+	int scale = env ? atoi(env) : 1;
+
+	return scale > 0 && scale <= 100 ? scale : 1;
+}
+
 /* Keep only the tests the filters in @argv enable; -l lists them. */
 static void xl_harness_filter(int argc, char **argv)
 {
@@ -154,6 +167,7 @@ static void xl_harness_filter(int argc, char **argv)
 			next = t->next;
 			if (!xl_harness_enabled(argc, argv, f, t))
 				continue;
+			t->timeout *= xl_timeout_scale();
 			if (list)
 				printf("%s.%s\n", f->name, t->name);
 			/* Relink: only the head's prev is circular. */

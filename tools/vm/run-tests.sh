@@ -28,7 +28,8 @@
 # The top-level TAP lines "ok N" (pass, or skip with "# SKIP") and
 # "not ok N" (fail) of a file are counted. A file that exits non-zero
 # without reporting a failure, reports fewer results than it planned, or
-# times out (XTCP_TEST_TIMEOUT seconds, default 600) counts as one more
+# times out (XTCP_TEST_TIMEOUT seconds, default 600 times
+# XTCP_TIMEOUT_SCALE, which also scales the kselftests' timeouts) counts as one more
 # failure named after the file; so do new kernel log problems
 # (tools/vm/kernel-log-patterns) while it ran, for every file running at
 # the time. At the end xtcp is unloaded (after up to 10 minutes for
@@ -40,7 +41,7 @@
 set -uo pipefail
 shopt -s nullglob
 
-test_timeout=${XTCP_TEST_TIMEOUT:-600}
+test_timeout=${XTCP_TEST_TIMEOUT:-$((600 * ${XTCP_TIMEOUT_SCALE:-1}))}
 max_jobs=${XTCP_JOBS:-3}
 export XTCP_KO=${XTCP_KO:-$PWD/xtcp.ko}
 log_patterns=tools/vm/kernel-log-patterns
@@ -56,6 +57,10 @@ last=()
 header=()
 declare -A exe=() alone=() sel=() times=() running=()
 trap 'rm -rf "$results"' EXIT
+
+# kmemleak's own scans every ten minutes would take a vCPU for minutes under
+# TCG; tools/vm/kmemleak.sh scans when the tests are over.
+[[ -w /sys/kernel/debug/kmemleak ]] && echo scan=off > /sys/kernel/debug/kmemleak
 
 # note_fail NAME WHY - a failure of the runner's own, named NAME
 note_fail() {

@@ -19,7 +19,9 @@
 # the absolute path of the xtcp.ko built for this kernel, also replaces
 # ./xtcp.ko inside the VM (a bind mount in the VM's overlay; the host's
 # file is not touched). A kernel built with KASAN gets kasan_multi_shot (every
-# report, not only the first), acpi=noirq and 3 GB of memory instead of 2.
+# report, not only the first), acpi=noirq and 3 GB of memory instead of 2,
+# and its tests run with XTCP_TIMEOUT_SCALE (default 10) times their
+# timeouts.
 # VM_APPEND adds kernel parameters (e.g. VM_APPEND=kmemleak=off).
 set -euo pipefail
 
@@ -131,6 +133,7 @@ append="console=ttyS0 quiet panic=-1 slub_debug=FZPU log_buf_len=4M"
 # acpi=noirq: ACPI's _PRT loop outlasts its 30 s timeout on this kernel
 # under TCG (the devices use MSI-X anyway).
 [[ $kasan == 1 ]] && append+=" kasan_multi_shot acpi=noirq"
+[[ $kasan == 1 ]] && export XTCP_TIMEOUT_SCALE=${XTCP_TIMEOUT_SCALE:-10}
 append+=" xtcp_dir=$top xtcp_release=$release xtcp_kimg=$kimg"
 [[ -z "$ko" ]] || append+=" xtcp_ko=$ko"
 [[ -z "${VM_APPEND:-}" ]] || append+=" $VM_APPEND"
