@@ -36,13 +36,8 @@ FIXTURE(tables) {
 /* Unload xtcp.ko (waiting for orphans to end) and load it with @param */
 static int reload(const char *param)
 {
-	long long end = xl_now_ms() + 60000;
-
-	while (xl_module_loaded() && xl_exec(NULL, "", "rmmod", "xtcp", NULL)) {
-		if (xl_now_ms() > end)
-			return -1;
-		usleep(200 * 1000);
-	}
+	if (xl_module_unload(60000) < 0)
+		return -1;
 	return xl_exec(NULL, NULL, "insmod", xl_module_path(), param, NULL);
 }
 

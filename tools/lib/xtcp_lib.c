@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +147,24 @@ int xl_module_load(void)
 	if (xl_module_loaded())
 		return 0;
 	return xl_exec(NULL, NULL, "insmod", xl_module_path(), NULL);
+}
+
+int xl_module_unload(int timeout_ms)
+{
+	long long start = xl_now_ms();
+
+	while (syscall(SYS_delete_module, "xtcp", O_NONBLOCK)) {
+		if (errno == ENOENT)
+			break;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		if (xl_now_ms() - start > timeout_ms) {
+			errno = EBUSY;
+			return -1;
+		}
+		usleep(POLL_STEP_MS * 1000);
+	}
+	return xl_now_ms() - start;
 }
 
 /*

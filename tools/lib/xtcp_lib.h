@@ -100,6 +100,12 @@ const char *xl_module_path(void);
 bool xl_module_loaded(void);
 /* insmod xl_module_path() unless xtcp.ko is loaded; 0 on success. */
 int xl_module_load(void);
+/*
+ * Unload xtcp.ko with delete_module(2), retried while sockets that are
+ * closed but not yet freed (an RCU grace period, an orphan's timer) hold
+ * it, for up to @timeout_ms; the ms it took, or -1 (errno set).
+ */
+int xl_module_unload(int timeout_ms);
 /* Open /run/netns/@ns; returns an fd or -1. */
 int xl_ns_open(const char *ns);
 /* Move the calling thread into @ns; returns 0 or -1 with errno. */
