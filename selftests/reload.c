@@ -217,6 +217,8 @@ TEST_F_TIMEOUT(reload, every_state_then_unload, 7200)
 			TH_LOG("cycle %d: rmmod refused for %d ms", i, WAIT_MS);
 		if (ms > max_ms)
 			max_ms = ms;
+		if (!(i % 100))
+			TH_LOG("%d cycles", i);
 		ASSERT_FALSE(slabs_left())
 			TH_LOG("cycle %d: an xtcp slab cache is left", i);
 	}
