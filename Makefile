@@ -62,6 +62,7 @@ LIB_OBJS := $(patsubst tools/lib/%.c,build/lib/%.o,$(wildcard tools/lib/*.c))
 PROGS := $(patsubst %.c,build/%,$(wildcard selftests/*.c tools/*.c))
 
 CHECKPATCH := .cache/linux-source/scripts/checkpatch.pl
+KERNEL_DOC := .cache/linux-source/scripts/kernel-doc
 CHECK_FILES = $(wildcard module/*.c module/*.h) include/uapi/linux/xtcp.h
 
 all: module $(PROGS)
@@ -118,6 +119,8 @@ check: deps
 	@out=$$(perl $(CHECKPATCH) --strict --no-tree --show-types -q -f $(CHECK_FILES)); \
 	[[ -z "$$out" ]] || echo "$$out"; \
 	! grep -qE '^(ERROR|WARNING|CHECK):' <<<"$$out" || { echo "make check: checkpatch failed" >&2; exit 1; }
+	@out=$$(perl $(KERNEL_DOC) -none -v $(CHECK_FILES) 2>&1 | grep -E 'warning|error'); \
+	[[ -z "$$out" ]] || { echo "$$out"; echo "make check: kernel-doc warnings" >&2; exit 1; }
 	@set -o pipefail; mkdir -p build; \
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee build/sparse.log; \
 	! grep -qE '(warning|error):' build/sparse.log || { echo "make check: sparse or compiler warnings" >&2; exit 1; }

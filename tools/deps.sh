@@ -110,7 +110,7 @@ fi
 src="$cache/linux-source"
 src_files=(tools/testing/selftests/kselftest_harness.h
 	   tools/testing/selftests/kselftest.h
-	   scripts/checkpatch.pl scripts/spelling.txt
+	   scripts/checkpatch.pl scripts/spelling.txt scripts/kernel-doc
 	   scripts/const_structs.checkpatch)
 for f in "${src_files[@]}"; do
 	[[ -e "$src/$f" ]] && continue
