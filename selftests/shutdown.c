@@ -12,8 +12,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,15 +100,26 @@ FIXTURE_TEARDOWN(shutdown)
 	xl_topo("clean");
 }
 
-/* @len bytes of @c sent on @tx, read back whole from @rx */
+/*
+ * @len bytes of @c sent on @tx, read back whole from @rx once all of them
+ * are queued: with reading shut down, recv() on an empty queue returns 0
+ * at once rather than waiting for them.
+ */
 static int pass(int tx, int rx, char c, size_t len)
 {
+	long long end = xl_now_ms() + WAIT_MS;
 	char out[1000], in[1000];
+	int queued = 0;
 
 	if (len > sizeof(out))
 		return -1;
 	memset(out, c, len);
 	if (xl_send_all(tx, out, len))
+		return -1;
+	while (!ioctl(rx, SIOCINQ, &queued) && queued < (int)len &&
+	       xl_now_ms() < end)
+		usleep(10 * 1000);
+	if (queued < (int)len)
 		return -1;
 	if (xl_set_timeo(rx, SO_RCVTIMEO, WAIT_MS) ||
 	    recv(rx, in, len, MSG_WAITALL) != (ssize_t)len)
