@@ -21,9 +21,8 @@
 #define PORT		5000
 #define PORT2		5001
 #define CLIENT_PORT	40001
-/* Two ports past the bind table's size on each side: every bucket */
-#define SWEEP_LO	39000
-#define SWEEP_HI	43100
+/* Consecutive ports past the bind table's 1024 buckets: every bucket */
+#define SWEEP_PORTS	1025
 #define MSL_MS		250
 #define WAIT_MS		10000
 #define SRV		XL_IP_B ":5000"
@@ -110,8 +109,10 @@ TEST_F_TIMEOUT(ports, bound_port_free_after_time_wait, 120)
 	ASSERT_GONE(XL_NS_A, local, SRV, WAIT_MS);
 	ASSERT_EQ(1, xl_snmp(XL_NS_A, "TimeWaitExpired"));
 
-	ASSERT_EQ(0, bind_sweep(XL_NS_A, XL_IP_A, SWEEP_LO, SWEEP_HI));
-	ASSERT_EQ(0, bind_sweep(XL_NS_A, NULL, SWEEP_LO, SWEEP_HI));
+	ASSERT_EQ(0, bind_sweep(XL_NS_A, XL_IP_A, CLIENT_PORT + 1,
+				CLIENT_PORT + SWEEP_PORTS));
+	ASSERT_EQ(0, bind_sweep(XL_NS_A, NULL, CLIENT_PORT + 1,
+				CLIENT_PORT + SWEEP_PORTS));
 
 	cli = xl_sock(XL_NS_A, 0);
 	ASSERT_LE(0, cli);
@@ -145,7 +146,7 @@ TEST_F_TIMEOUT(ports, accepted_port_free_after_time_wait, 120)
 	ASSERT_EQ(0, close(self->lfd));
 	self->lfd = -1;
 
-	ASSERT_EQ(0, bind_sweep(XL_NS_B, XL_IP_B, PORT, PORT + SWEEP_HI - SWEEP_LO));
+	ASSERT_EQ(0, bind_sweep(XL_NS_B, XL_IP_B, PORT, PORT + SWEEP_PORTS));
 
 	self->lfd = xl_listen_in(XL_NS_B, XL_IP_B, PORT, 16, 0);
 	ASSERT_LE(0, self->lfd);
