@@ -67,19 +67,15 @@ static int bind_sweep(const char *ns, const char *ip, int lo, int hi)
 	return 0;
 }
 
-/* Send @len bytes of @c on @tx and receive them intact on @rx. */
-static int echo(int tx, int rx, char c, size_t len)
+/* A connection from CLIENT_PORT, bound first, to the listener */
+static int bound_pair(FIXTURE_DATA(ports) *self, int *cli, int *srv)
 {
-	char out[512], in[512];
-
-	if (len > sizeof(out))
+	*cli = xl_sock(XL_NS_A, 0);
+	if (*cli < 0 || xl_bind(*cli, XL_IP_A, CLIENT_PORT) ||
+	    xl_connect(*cli, XL_IP_B, PORT))
 		return -1;
-	memset(out, c, len);
-	if (xl_send_all(tx, out, len))
-		return -1;
-	if (xl_recv_within(rx, in, len, WAIT_MS) != (ssize_t)len)
-		return -1;
-	return memcmp(in, out, len) ? -1 : 0;
+	*srv = accept(self->lfd, NULL, NULL);
+	return *srv < 0 ? -1 : 0;
 }
 
 /*
@@ -94,13 +90,8 @@ TEST_F_TIMEOUT(ports, bound_port_free_after_time_wait, 120)
 	int cli, srv;
 
 	snprintf(local, sizeof(local), "%s:%d", XL_IP_A, CLIENT_PORT);
-	cli = xl_sock(XL_NS_A, 0);
-	ASSERT_LE(0, cli);
-	ASSERT_EQ(0, xl_bind(cli, XL_IP_A, CLIENT_PORT));
-	ASSERT_EQ(0, xl_connect(cli, XL_IP_B, PORT));
-	srv = accept(self->lfd, NULL, NULL);
-	ASSERT_LE(0, srv);
-	ASSERT_EQ(0, echo(cli, srv, 'a', 100));
+	ASSERT_EQ(0, bound_pair(self, &cli, &srv));
+	ASSERT_EQ(0, xl_pass(cli, srv, 'a', 100, WAIT_MS));
 
 	ASSERT_EQ(0, close(cli));
 	ASSERT_STATE(XL_NS_A, local, SRV, "FIN_WAIT2", WAIT_MS);
@@ -114,13 +105,8 @@ TEST_F_TIMEOUT(ports, bound_port_free_after_time_wait, 120)
 	ASSERT_EQ(0, bind_sweep(XL_NS_A, NULL, CLIENT_PORT + 1,
 				CLIENT_PORT + SWEEP_PORTS));
 
-	cli = xl_sock(XL_NS_A, 0);
-	ASSERT_LE(0, cli);
-	ASSERT_EQ(0, xl_bind(cli, XL_IP_A, CLIENT_PORT));
-	ASSERT_EQ(0, xl_connect(cli, XL_IP_B, PORT));
-	srv = accept(self->lfd, NULL, NULL);
-	ASSERT_LE(0, srv);
-	ASSERT_EQ(0, echo(srv, cli, 'b', 200));
+	ASSERT_EQ(0, bound_pair(self, &cli, &srv));
+	ASSERT_EQ(0, xl_pass(srv, cli, 'b', 200, WAIT_MS));
 	xl_abort_close(cli);
 	xl_abort_close(srv);
 }
@@ -138,7 +124,7 @@ TEST_F_TIMEOUT(ports, accepted_port_free_after_time_wait, 120)
 
 	snprintf(local, sizeof(local), "%s:%d", XL_IP_B, PORT);
 	ASSERT_EQ(0, xl_conn_open(&c, self->lfd, XL_IP_B, PORT));
-	ASSERT_EQ(0, echo(c.cli, c.srv, 'c', 100));
+	ASSERT_EQ(0, xl_pass(c.cli, c.srv, 'c', 100, WAIT_MS));
 	ASSERT_EQ(0, close(c.srv));
 	ASSERT_EQ(0, close(c.cli));
 	ASSERT_STATE(XL_NS_B, local, c.local, "TIME_WAIT", WAIT_MS);
@@ -151,7 +137,7 @@ TEST_F_TIMEOUT(ports, accepted_port_free_after_time_wait, 120)
 	self->lfd = xl_listen_in(XL_NS_B, XL_IP_B, PORT, 16, 0);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, xl_conn_open(&c, self->lfd, XL_IP_B, PORT));
-	ASSERT_EQ(0, echo(c.srv, c.cli, 'd', 200));
+	ASSERT_EQ(0, xl_pass(c.srv, c.cli, 'd', 200, WAIT_MS));
 	xl_conn_abort(&c);
 }
 
@@ -202,10 +188,10 @@ TEST_F_TIMEOUT(ports, reconnect_after_disconnect_is_a_new_connection, 120)
 	EXPECT_EQ(0U, info.total_retrans);
 
 	/* What arrives now is the new peer's, and no end of stream precedes it */
-	ASSERT_EQ(0, echo(srv, cli, 'n', 100));
+	ASSERT_EQ(0, xl_pass(srv, cli, 'n', 100, WAIT_MS));
 	ASSERT_EQ(0, xl_get_info(cli, &info));
 	EXPECT_EQ(100ULL, info.bytes_received);
-	ASSERT_EQ(0, echo(cli, srv, 'm', 100));
+	ASSERT_EQ(0, xl_pass(cli, srv, 'm', 100, WAIT_MS));
 	xl_abort_close(cli);
 	xl_abort_close(srv);
 	close(lfd2);
@@ -233,8 +219,8 @@ TEST_F_TIMEOUT(ports, connect_to_any_address_reaches_this_host, 60)
 	ASSERT_LE(0, srv);
 	ASSERT_NE(NULL, xl_peer_str(cli, xpeer, sizeof(xpeer)));
 	EXPECT_STREQ("127.0.0.1:5000", xpeer);
-	ASSERT_EQ(0, echo(cli, srv, 'x', 300));
-	ASSERT_EQ(0, echo(srv, cli, 'y', 300));
+	ASSERT_EQ(0, xl_pass(cli, srv, 'x', 300, WAIT_MS));
+	ASSERT_EQ(0, xl_pass(srv, cli, 'y', 300, WAIT_MS));
 	EXPECT_EQ(0, xl_snmp(XL_NS_A, "InCsumErrors"));
 
 	/* Linux TCP, the reference */

@@ -67,21 +67,6 @@ static int open_nodelay(FIXTURE_DATA(timers) *self)
 	       xl_set_int(self->c.srv, SOL_XTCP, XTCP_NODELAY, 1);
 }
 
-/* @len bytes of @c from @tx arrive intact at @rx */
-static int pass(int tx, int rx, char c, size_t len)
-{
-	char out[4096], in[4096];
-
-	if (len > sizeof(out))
-		return -1;
-	memset(out, c, len);
-	if (xl_send_all(tx, out, len))
-		return -1;
-	if (xl_recv_within(rx, in, len, WAIT_MS) != (ssize_t)len)
-		return -1;
-	return memcmp(in, out, len) ? -1 : 0;
-}
-
 static int keepalive(int fd, int idle, int intvl, int cnt)
 {
 	return xl_set_int(fd, SOL_XTCP, XTCP_KEEPIDLE, idle) ||
@@ -103,8 +88,8 @@ TEST_F_TIMEOUT(timers, keepalive_after_data_drops_silent_peer, 60)
 
 	ASSERT_EQ(0, open_nodelay(self));
 	ASSERT_EQ(0, keepalive(self->c.cli, 1, 1, 2));
-	ASSERT_EQ(0, pass(self->c.cli, self->c.srv, 'q', 10));
-	ASSERT_EQ(0, pass(self->c.srv, self->c.cli, 'r', 10));
+	ASSERT_EQ(0, xl_pass(self->c.cli, self->c.srv, 'q', 10, WAIT_MS));
+	ASSERT_EQ(0, xl_pass(self->c.srv, self->c.cli, 'r', 10, WAIT_MS));
 	ASSERT_EQ(0, xl_wait_acked(self->c.cli, 10, false, WAIT_MS));
 	ASSERT_EQ(0, xl_wait_acked(self->c.srv, 10, false, WAIT_MS));
 	ASSERT_EQ(0, xl_tc_drop(XL_NS_B, "xb0", XL_TC_INGRESS, ""));
@@ -169,7 +154,7 @@ TEST_F_TIMEOUT(timers, refused_retransmission_is_tried_again, 60)
 	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_min_ms", 300));
 	ASSERT_EQ(0, open_nodelay(self));
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(0, pass(self->c.cli, self->c.srv, 'w', 100));
+		ASSERT_EQ(0, xl_pass(self->c.cli, self->c.srv, 'w', 100, WAIT_MS));
 	ASSERT_EQ(0, xl_wait_acked(self->c.cli, 1000, false, WAIT_MS));
 
 	ASSERT_EQ(0, xl_tc_drop_len(XL_NS_B, "xb0", XL_TC_INGRESS,
@@ -368,7 +353,7 @@ TEST_F_TIMEOUT(timers, deferred_expiry_sees_acks_from_backlog, 60)
 	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_min_ms", 1000));
 	ASSERT_EQ(0, open_nodelay(self));
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(0, pass(self->c.cli, self->c.srv, 'w', 100));
+		ASSERT_EQ(0, xl_pass(self->c.cli, self->c.srv, 'w', 100, WAIT_MS));
 	ASSERT_EQ(0, xl_wait_acked(self->c.cli, 1000, false, WAIT_MS));
 
 	/* Data for the client to read later, already in its receive queue */

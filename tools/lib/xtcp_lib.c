@@ -677,6 +677,24 @@ ssize_t xl_recv_within(int fd, void *buf, size_t len, int ms)
 	return recv(fd, buf, len, 0);
 }
 
+int xl_pass(int tx, int rx, char c, size_t len, int ms)
+{
+	char *out = malloc(len ?: 1), *in = malloc(len ?: 1);
+	int ret = -1;
+
+	if (!out || !in)
+		goto out;
+	memset(out, c, len);
+	if (xl_send_all(tx, out, len) || xl_set_timeo(rx, SO_RCVTIMEO, ms) ||
+	    recv(rx, in, len, MSG_WAITALL) != (ssize_t)len)
+		goto out;
+	ret = memcmp(in, out, len) ? -1 : 0;
+out:
+	free(out);
+	free(in);
+	return ret;
+}
+
 /* Send @msg on @a and receive exactly it on @b within @ms; 0 or -1 */
 static int one_way(int a, int b, const char *msg, int ms)
 {

@@ -219,6 +219,11 @@ int xl_send_all(int fd, const void *buf, size_t len);
 /* recv() with an SO_RCVTIMEO of @ms: recv()'s result, errno kept. */
 ssize_t xl_recv_within(int fd, void *buf, size_t len, int ms);
 /*
+ * @len bytes of @c sent on @tx arrive whole and intact on @rx within @ms
+ * (MSG_WAITALL); 0 or -1.
+ */
+int xl_pass(int tx, int rx, char c, size_t len, int ms);
+/*
  * "ping" from @a to @b, "pong" back, each within @ms: both ends surely
  * connected and carrying data; 0 or -1.
  */
