@@ -90,11 +90,12 @@ TEST_F_TIMEOUT(timers, keepalive_after_data_drops_silent_peer, 60)
 	ASSERT_EQ(0, keepalive(self->c.cli, 1, 1, 2));
 	ASSERT_EQ(0, xl_pass(self->c.cli, self->c.srv, 'q', 10, WAIT_MS));
 	ASSERT_EQ(0, xl_pass(self->c.srv, self->c.cli, 'r', 10, WAIT_MS));
+	/* The client's idle time counts from the response */
+	start = xl_now_ms();
 	ASSERT_EQ(0, xl_wait_acked(self->c.cli, 10, false, WAIT_MS));
 	ASSERT_EQ(0, xl_wait_acked(self->c.srv, 10, false, WAIT_MS));
 	ASSERT_EQ(0, xl_tc_drop(XL_NS_B, "xb0", XL_TC_INGRESS, ""));
 
-	start = xl_now_ms();
 	n = xl_recv_within(self->c.cli, buf, sizeof(buf), 20000);
 	ms = xl_now_ms() - start;
 	TH_LOG("recv: %zd (%s) after %lld ms", n, strerror(errno), ms);
@@ -149,6 +150,7 @@ TEST_F_TIMEOUT(timers, refused_retransmission_is_tried_again, 60)
 	const int len = 1000;
 	struct xl_row row;
 	char buf[1000];
+	long long end;
 	int i;
 
 	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_min_ms", 300));
@@ -163,8 +165,12 @@ TEST_F_TIMEOUT(timers, refused_retransmission_is_tried_again, 60)
 	ASSERT_EQ(0, xl_send_all(self->c.cli, buf, len));
 	ASSERT_EQ(0, xl_tc_drop_len(XL_NS_A, "xa0", XL_TC_REFUSE,
 				    SEG_HDRS + len));
-	/* Several timeouts, each retransmission refused */
-	for (i = 0; i < 20; i++) {
+	/*
+	 * Several timeouts in 3 s, each retransmission refused (retries2
+	 * such refusals, tried every 500 ms, end the connection)
+	 */
+	end = xl_now_ms() + 3000;
+	for (i = 0; xl_now_ms() < end; i++) {
 		usleep(150 * 1000);
 		ASSERT_EQ(0, xl_find(XL_NS_A, self->c.local, SRV, &row)) {
 			TH_LOG("%s: no row after %d checks: %s", self->c.local,
@@ -181,7 +187,9 @@ TEST_F_TIMEOUT(timers, refused_retransmission_is_tried_again, 60)
 
 	ASSERT_EQ(0, xl_tc_clear(XL_NS_A, "xa0"));
 	ASSERT_EQ(0, xl_tc_clear(XL_NS_B, "xb0"));
-	ASSERT_EQ(len, xl_recv_within(self->c.srv, buf, len, WAIT_MS));
+	ASSERT_EQ(len, xl_recv_within(self->c.srv, buf, len, WAIT_MS))
+		TH_LOG("recv: %s; client error %d, %ld timeouts", strerror(errno),
+		       xl_sock_error(self->c.cli), xl_snmp(XL_NS_A, "Timeouts"));
 	ASSERT_EQ(0, xl_wait_acked(self->c.cli, 1000 + len, false, WAIT_MS));
 }
 
@@ -388,14 +396,17 @@ TEST_F_TIMEOUT(timers, deferred_expiry_sees_acks_from_backlog, 60)
 	EXPECT_EQ(0, xl_snmp(XL_NS_A, "Timeouts"));
 	EXPECT_EQ(0, xl_snmp(XL_NS_A, "RetransSegs"));
 
-	/* S2's own timeout comes an RTO after that ACK, and resends it */
+	/*
+	 * S2's own timeout comes an RTO after that ACK, and resends it (on a
+	 * slow machine before the drop is cleared, then again, backed off)
+	 */
 	ASSERT_EQ(0, xl_tc_clear(XL_NS_B, "xb0"));
 	ASSERT_EQ(0, xl_set_timeo(self->c.srv, SO_RCVTIMEO, WAIT_MS));
 	ASSERT_EQ((ssize_t)sizeof(buf),
 		  recv(self->c.srv, buf, sizeof(buf), MSG_WAITALL));
 	ASSERT_EQ(0, memcmp(buf, s1, sizeof(s1)));
 	ASSERT_EQ(0, memcmp(buf + sizeof(s1), s2, sizeof(s2)));
-	EXPECT_EQ(1, xl_snmp(XL_NS_A, "Timeouts"));
+	EXPECT_LE(1, xl_snmp(XL_NS_A, "Timeouts"));
 }
 
 /* The remote address of the one SYN_RECV row of @local in @ns */
