@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -25,6 +26,8 @@
 #define PORT		5000
 #define WAIT_MS		10000
 #define TRACE_LINE	512
+/* With 3% loss, retransmissions are all but certain */
+#define BULK_BYTES	(256ULL * 1024)
 
 /*
  * ip_output(net, sk, skb): sk in %si, skb in %dx. sk->sk_family is at 16
@@ -160,10 +163,12 @@ TEST_F_TIMEOUT(transmit, ip_control_block_is_clean, 120)
 	static const unsigned char nops[4] = { 1, 1, 1, 0 };
 	struct sockaddr_in tsa = { .sin_family = AF_INET,
 				   .sin_port = htons(PORT + 1) };
-	static char buf[256 * 1024];
+	struct xl_xfer tx = { .seed = 1, .total = BULK_BYTES };
+	struct xl_xfer rx = { .seed = 1, .total = BULK_BYTES };
 	struct xl_conn c;
 	struct seen s;
 	int lfd, tl, tc;
+	pthread_t th;
 
 	/* Linux TCP with 4 bytes of IP options: the probe must see 4 */
 	tl = xl_tcp_sock(XL_NS_B);
@@ -183,12 +188,19 @@ TEST_F_TIMEOUT(transmit, ip_control_block_is_clean, 120)
 	lfd = xl_listen_in(XL_NS_B, XL_IP_B, PORT, 4, 0);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(0, xl_conn_open(&c, lfd, XL_IP_B, PORT));
-	memset(buf, 'i', sizeof(buf));
-	ASSERT_EQ(0, xl_send_all(c.cli, buf, sizeof(buf)));
-	ASSERT_EQ(0, shutdown(c.cli, SHUT_WR));
-	ASSERT_EQ(0, xl_set_timeo(c.srv, SO_RCVTIMEO, 30000));
-	ASSERT_EQ((ssize_t)sizeof(buf), recv(c.srv, buf, sizeof(buf), MSG_WAITALL));
-	ASSERT_EQ(0, xl_wait_acked(c.cli, sizeof(buf), true, 30000));
+	/* Sent and received at once: neither end's buffer has to hold it */
+	xl_pattern_init();
+	tx.fd = c.cli;
+	rx.fd = c.srv;
+	ASSERT_EQ(0, xl_set_timeo(c.srv, SO_RCVTIMEO, 30000 * xl_timeout_scale()));
+	ASSERT_EQ(0, pthread_create(&th, NULL, xl_recv_stream, &rx));
+	xl_send_stream(&tx);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, tx.err);
+	ASSERT_EQ(0, rx.err);
+	ASSERT_TRUE(rx.eof);
+	ASSERT_EQ(BULK_BYTES, rx.done);
+	ASSERT_EQ(0, xl_wait_acked(c.cli, BULK_BYTES, true, 30000));
 	ASSERT_LT(0, xl_snmp(XL_NS_A, "RetransSegs"));
 	close(c.srv);
 	close(c.cli);
