@@ -254,6 +254,7 @@ static void xtcp_new_ack(struct sock *sk, u32 ack)
 	xtcp_clean_rtx_queue(sk, ack);
 	xs->dupacks = 0;
 	xs->retransmits = 0;
+	xs->refused_since = 0;
 
 	head = skb_peek(&sk->sk_write_queue);
 	if (xtcp_cong_on_ack(sk, acked, ack) && head && head != xs->send_head)

@@ -167,6 +167,24 @@ static int xtcp_retries_limit(const struct sock *sk)
 	return limit;
 }
 
+/*
+ * The time @boundary retransmissions take, backed off from rto_min up to
+ * rto_max: how long Linux TCP lets retransmissions go on
+ * (tcp_model_timeout()).
+ */
+static unsigned long xtcp_model_timeout(const struct sock *sk, int boundary)
+{
+	unsigned long base = msecs_to_jiffies(XTCP_SYSCTL(sk, rto_min_ms));
+	unsigned long max = xtcp_rto_max(sk);
+	int thresh;
+
+	base = max(base, 1UL);
+	thresh = ilog2(max / base);
+	if (boundary <= thresh)
+		return ((2UL << boundary) - 1) * base;
+	return ((2UL << thresh) - 1) * base + (boundary - thresh) * max;
+}
+
 /* Give up on a connection: its peer stopped answering */
 static void xtcp_write_err(struct sock *sk)
 {
@@ -233,12 +251,26 @@ static void xtcp_retransmit_data(struct sock *sk)
 		return;
 	}
 	xtcp_enter_loss(sk);
-	if (!zero_wnd)
-		xs->retransmits++;
 	if (xtcp_retransmit_head(sk)) {
+		/*
+		 * Refused by the device: nothing went out, so it is no
+		 * retransmission, but refusals end the connection once they
+		 * have lasted as long as the retransmissions would
+		 */
+		if (!xs->refused_since) {
+			xs->refused_since = jiffies ?: 1;
+		} else if (time_after(jiffies, xs->refused_since +
+				      xtcp_model_timeout(sk, xtcp_retries_limit(sk)))) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
+			xtcp_write_err(sk);
+			return;
+		}
 		xtcp_reset_retrans_timer(sk, XTCP_RESOURCE_PROBE_INTERVAL);
 		return;
 	}
+	xs->refused_since = 0;
+	if (!zero_wnd)
+		xs->retransmits++;
 	if (xs->backoff < 31)
 		xs->backoff++;
 	xtcp_arm_retrans_timer(sk);

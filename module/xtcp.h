@@ -321,6 +321,9 @@ enum {
  *	until an RTT sample is taken (Karn's algorithm, RFC 6298 section 5)
  * @retransmits: consecutive expiries of the retransmission timer
  * @ka_probes_out: keepalive probes sent since the last segment arrived
+ * @refused_since: jiffies of the first of the retransmissions the device
+ *	has refused in a row, or 0 (refusals do not count as retransmissions;
+ *	their time is bounded as that of retries2 retransmissions)
  * @timeout: jiffies at which the retransmission timer is due; a handler
  *	that runs earlier (deferred while the user owned the socket) re-arms
  * @rto: current retransmission timeout, in jiffies
@@ -412,6 +415,7 @@ struct xtcp_sock {
 	u8 backoff;
 	u8 retransmits;
 	u8 ka_probes_out;
+	unsigned long refused_since;
 	unsigned long timeout;
 	unsigned long rto;
 	u32 srtt_us;
