@@ -7,6 +7,9 @@
  * POST_ROUTING). Seen with a kprobe event on ip_output() that reads
  * IPCB(skb)->opt.optlen and ->flags; Linux TCP with IP options set shows
  * that the probe reads the right place.
+ *
+ * xtcp-test: alone (the probe sees every socket of the system: another
+ * test's sockets, with IP options of their own, would count)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
