@@ -130,7 +130,9 @@ void xtcp_enter_loss(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (xs->ca_state != XTCP_CA_LOSS || !xs->retransmits)
+	/* Once per loss: later expiries, sent or refused, keep ssthresh */
+	if (xs->ca_state != XTCP_CA_LOSS ||
+	    (!xs->retransmits && !xs->refused_since))
 		xs->snd_ssthresh = xtcp_ssthresh(xs);
 	xs->snd_cwnd = 1;
 	xs->snd_cwnd_cnt = 0;
