@@ -9,8 +9,10 @@
  * UNLOAD_MS, the RCU grace period that frees closed sockets; TIME_WAIT
  * entries go with the module) and leave no slab cache behind. Run on the
  * debug kernel, every cycle is also checked for KASAN, lockdep, debug
- * objects and leak reports by the runner. XTCP_RELOAD_CYCLES sets the
- * number of cycles (default 20).
+ * objects and leak reports by the runner; each cycle is marked in the
+ * kernel log, so a report names its cycle and a long run shows its
+ * progress in build/vm-NAME.dmesg. XTCP_RELOAD_CYCLES sets the number of
+ * cycles (default 20).
  *
  * xtcp-test: alone (reloads the module)
  */
@@ -220,6 +222,7 @@ TEST_F_TIMEOUT(reload, every_state_then_unload, 7200)
 	const char *why;
 
 	for (i = 1; i <= cycles; i++) {
+		xl_kmsg("reload cycle %d of %d", i, cycles);
 		ASSERT_EQ(0, xl_module_load());
 		why = every_state(self);
 		ASSERT_EQ(NULL, why)
@@ -233,8 +236,6 @@ TEST_F_TIMEOUT(reload, every_state_then_unload, 7200)
 			TH_LOG("cycle %d: rmmod refused for %d ms", i, ms);
 		if (ms > max_ms)
 			max_ms = ms;
-		if (!(i % 100))
-			TH_LOG("%d cycles", i);
 		ASSERT_FALSE(slabs_left())
 			TH_LOG("cycle %d: an xtcp slab cache is left", i);
 	}

@@ -149,6 +149,24 @@ int xl_module_load(void)
 	return xl_exec(NULL, NULL, "insmod", xl_module_path(), NULL);
 }
 
+int xl_kmsg(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int fd, n, len;
+
+	len = snprintf(line, sizeof(line), "xtcp-test: ");
+	va_start(ap, fmt);
+	vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	va_end(ap);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, line, strlen(line));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
 int xl_module_unload(int timeout_ms)
 {
 	long long start = xl_now_ms();

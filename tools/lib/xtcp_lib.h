@@ -106,6 +106,11 @@ int xl_module_load(void);
  * it, for up to @timeout_ms; the ms it took, or -1 (errno set).
  */
 int xl_module_unload(int timeout_ms);
+/*
+ * A line in the kernel log ("xtcp-test: ..."), so a report the kernel
+ * prints can be placed among the test's steps; 0 or -1.
+ */
+int xl_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open /run/netns/@ns; returns an fd or -1. */
 int xl_ns_open(const char *ns);
 /* Move the calling thread into @ns; returns 0 or -1 with errno. */
