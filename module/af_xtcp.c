@@ -38,6 +38,7 @@ static struct net_proto_family xtcp_family_ops = {
 
 static struct net_protocol xtcp_protocol = {
 	.handler	= xtcp_v4_rcv,
+	.err_handler	= xtcp_v4_err,
 	.no_policy	= 1,
 };
 

@@ -191,7 +191,7 @@ int xtcp_create(struct net *net, struct socket *sock, int protocol, int kern)
 
 	inet = inet_sk(sk);
 	inet->uc_ttl = -1;
-	inet->pmtudisc = IP_PMTUDISC_DONT;
+	inet->pmtudisc = IP_PMTUDISC_WANT;
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	xs = xtcp_sk(sk);

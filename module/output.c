@@ -312,6 +312,31 @@ void xtcp_send_active_reset(struct sock *sk, gfp_t gfp)
 }
 
 /*
+ * Split @skb so that it carries @len bytes and a new skb after it on the
+ * write queue carries the rest. Queued payload is linear.
+ */
+static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 rest = skb->len - len;
+	struct sk_buff *tail;
+
+	tail = alloc_skb(XTCP_MAX_HEADER + rest, GFP_ATOMIC);
+	if (!tail)
+		return -ENOBUFS;
+	skb_reserve(tail, XTCP_MAX_HEADER);
+	skb_put_data(tail, skb->data + len, rest);
+	*XTCP_SKB_CB(tail) = *cb;
+	XTCP_SKB_CB(tail)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= ~(XTCPHDR_FIN | XTCPHDR_PSH);
+	skb_trim(skb, len);
+	sk_wmem_queued_add(sk, tail->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, tail);
+	return 0;
+}
+
+/*
  * Send a copy of a queued segment. The queued skb keeps its payload for
  * retransmission; when an earlier copy is still in flight (cloned), the
  * header room is shared, so a private copy is made instead, as
@@ -322,6 +347,10 @@ static int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *copy;
 
+	/* Queued before the path MTU fell (xtcp_mtu_reduced()) */
+	if (skb->len > xtcp_sk(sk)->mss_cache &&
+	    xtcp_fragment(sk, skb, xtcp_sk(sk)->mss_cache))
+		return -ENOBUFS;
 	if (skb_cloned(skb))
 		copy = pskb_copy(skb, GFP_ATOMIC);
 	else
@@ -350,31 +379,6 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		return err;
 	xs->total_retrans++;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
-	return 0;
-}
-
-/*
- * Split @skb so that it carries @len bytes and a new skb after it on the
- * write queue carries the rest. Queued payload is linear.
- */
-static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
-{
-	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	u32 rest = skb->len - len;
-	struct sk_buff *tail;
-
-	tail = alloc_skb(XTCP_MAX_HEADER + rest, GFP_ATOMIC);
-	if (!tail)
-		return -ENOBUFS;
-	skb_reserve(tail, XTCP_MAX_HEADER);
-	skb_put_data(tail, skb->data + len, rest);
-	*XTCP_SKB_CB(tail) = *cb;
-	XTCP_SKB_CB(tail)->seq = cb->seq + len;
-	cb->end_seq = cb->seq + len;
-	cb->flags &= ~(XTCPHDR_FIN | XTCPHDR_PSH);
-	skb_trim(skb, len);
-	sk_wmem_queued_add(sk, tail->truesize);
-	__skb_queue_after(&sk->sk_write_queue, skb, tail);
 	return 0;
 }
 

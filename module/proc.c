@@ -41,6 +41,9 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_ABORTONLINGER]	= "AbortOnLinger",
 	[XTCP_MIB_BACKLOGDROP]		= "BacklogDrop",
 	[XTCP_MIB_RCVQDROP]		= "RcvQDrop",
+	[XTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
+	[XTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
+	[XTCP_MIB_PMTUREDUCED]		= "PMTUReduced",
 };
 
 static const char * const xtcp_state_names[] = {

@@ -482,7 +482,8 @@ static void xtcp_life_timer_fn(struct timer_list *t)
 }
 
 /**
- * xtcp_release_cb() - run timer work deferred while the user owned @sk
+ * xtcp_release_cb() - run timer and ICMP work deferred while the user
+ *	owned @sk
  * @sk: the socket being released by its user
  */
 void xtcp_release_cb(struct sock *sk)
@@ -499,6 +500,10 @@ void xtcp_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(XTCP_LIFE_DEFERRED, &xs->deferred)) {
 		xtcp_life_timer(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_MTU_REDUCED_DEFERRED, &xs->deferred)) {
+		xtcp_mtu_reduced(sk);
 		__sock_put(sk);
 	}
 }

@@ -47,6 +47,12 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
 	return xtcp_before(seq2, seq1);
 }
 
+/* @seq2 <= @seq1 <= @seq3, modulo 2^32 */
+static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
+{
+	return seq3 - seq2 >= seq1 - seq2;
+}
+
 /* TCP option kinds and lengths (RFC 9293 section 3.2) */
 #define XTCPOPT_EOL		0
 #define XTCPOPT_NOP		1
@@ -113,6 +119,11 @@ static inline bool xtcp_after(u32 seq1, u32 seq2)
  * @XTCP_MIB_ABORTONLINGER: connections reset by close with SO_LINGER {1, 0}
  * @XTCP_MIB_BACKLOGDROP: segments dropped on a full socket backlog
  * @XTCP_MIB_RCVQDROP: segments dropped for lack of receive memory
+ * @XTCP_MIB_OUTOFWINDOWICMPS: ICMP errors quoting a sequence number not in
+ *	flight, ignored (RFC 5927)
+ * @XTCP_MIB_LOCKDROPPEDICMPS: ICMP errors that arrived while the user owned
+ *	the socket (kept as soft errors only)
+ * @XTCP_MIB_PMTUREDUCED: path MTU reductions that lowered a connection's MSS
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -145,6 +156,9 @@ enum xtcp_mib_field {
 	XTCP_MIB_ABORTONLINGER,
 	XTCP_MIB_BACKLOGDROP,
 	XTCP_MIB_RCVQDROP,
+	XTCP_MIB_OUTOFWINDOWICMPS,
+	XTCP_MIB_LOCKDROPPEDICMPS,
+	XTCP_MIB_PMTUREDUCED,
 	__XTCP_MIB_MAX
 };
 
@@ -264,11 +278,15 @@ struct xtcp_skb_cb {
 
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
-/* Bits of xtcp_sock.deferred: timer work postponed while the user owns the socket */
+/*
+ * Bits of xtcp_sock.deferred: timer and ICMP work postponed while the user
+ * owns the socket
+ */
 enum {
 	XTCP_RETRANS_DEFERRED,
 	XTCP_DELACK_DEFERRED,
 	XTCP_LIFE_DEFERRED,
+	XTCP_MTU_REDUCED_DEFERRED,
 };
 
 /* What the retransmission timer is armed for (xtcp_sock.pending) */
@@ -341,6 +359,7 @@ enum {
  * @segs_in: segments received
  * @segs_out: segments sent
  * @rcv_tstamp: jiffies when the last segment arrived
+ * @mtu_info: next-hop MTU of the last fragmentation-needed error
  * @user_mss: XTCP_MAXSEG clamp, 0 when unset
  * @nodelay: XTCP_NODELAY is set
  * @keepalive_probes: unanswered keepalive probes before the connection drops
@@ -416,6 +435,7 @@ struct xtcp_sock {
 	u8 retransmits;
 	u8 ka_probes_out;
 	unsigned long refused_since;
+	u32 mtu_info;
 	unsigned long timeout;
 	unsigned long rto;
 	u32 srtt_us;
@@ -549,6 +569,10 @@ int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs);
 void xtcp_synchronize(struct sock *sk);
+
+/* icmp.c */
+int xtcp_v4_err(struct sk_buff *skb, u32 info);
+void xtcp_mtu_reduced(struct sock *sk);
 
 /* listen.c */
 int xtcp_listen_start(struct sock *sk, int backlog);
