@@ -77,9 +77,72 @@ static bool xtcp_sequence_ok(const struct xtcp_sock *xs,
 		xtcp_before(cb->end_seq - 1, wend));
 }
 
-/* RFC 5961 section 3.2 and 4.2: answer a suspicious RST or SYN with an ACK */
-static void xtcp_send_challenge_ack(struct sock *sk)
+/*
+ * Replies to invalid segments that carry no data (pure ACKs, SYNs, FINs)
+ * are limited to one per invalid_ratelimit ms per socket, so that two
+ * ends that disagree cannot ping-pong ACKs at each other at full speed
+ * (tcp_oow_rate_limited()). Return: true when this reply is skipped.
+ */
+static bool xtcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb,
+				  int mib)
 {
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 payload = cb->end_seq - cb->seq - !!(cb->flags & XTCPHDR_SYN) -
+		      !!(cb->flags & XTCPHDR_FIN);
+	unsigned long now = jiffies;
+
+	if (payload && !(cb->flags & XTCPHDR_SYN))
+		return false;
+	if (xs->last_oow_ack && time_before(now, xs->last_oow_ack +
+			msecs_to_jiffies(XTCP_SYSCTL(sk, invalid_ratelimit)))) {
+		XTCP_INC_STATS(sock_net(sk), mib);
+		return true;
+	}
+	xs->last_oow_ack = now ? : 1;
+	return false;
+}
+
+/* Answer a segment that is not acceptable with an ACK (RFC 9293 3.10.7.4) */
+static void xtcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
+{
+	if (!xtcp_oow_rate_limited(sk, skb, XTCP_MIB_ACKSKIPPEDSEQ))
+		xtcp_send_ack(sk);
+}
+
+/*
+ * RFC 5961 sections 3.2, 4.2 and 5.2: answer a suspicious RST, SYN or ACK
+ * with an ACK. Besides the per-socket limit, at most challenge_ack_limit
+ * per second go out per namespace, and each second's budget is drawn at
+ * random around that limit, so that an attacker cannot count them to
+ * learn whether a guessed segment hit a connection (RFC 5961 section 7,
+ * CVE-2016-5696), as tcp_send_challenge_ack() does.
+ */
+static void xtcp_send_challenge_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	u32 limit, now, count;
+
+	if (xtcp_oow_rate_limited(sk, skb, XTCP_MIB_ACKSKIPPEDCHALLENGE))
+		return;
+	limit = READ_ONCE(xn->sysctl.challenge_ack_limit);
+	if (limit != INT_MAX) {
+		now = jiffies / HZ;
+		if (now != READ_ONCE(xn->challenge_second)) {
+			u32 half = (limit + 1) >> 1;
+
+			WRITE_ONCE(xn->challenge_second, now);
+			WRITE_ONCE(xn->challenge_budget, limit ?
+				   half + get_random_u32_below(limit) : 0);
+		}
+		count = READ_ONCE(xn->challenge_budget);
+		if (!count) {
+			XTCP_INC_STATS(sock_net(sk),
+				       XTCP_MIB_ACKSKIPPEDCHALLENGE);
+			return;
+		}
+		WRITE_ONCE(xn->challenge_budget, count - 1);
+	}
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
 	xtcp_send_ack(sk);
 }
@@ -265,12 +328,17 @@ static void xtcp_new_ack(struct sock *sk, u32 ack)
 }
 
 /*
- * RFC 9293 3.10.7.4 fifth check, ESTABLISHED and later states.
+ * RFC 9293 3.10.7.4 fifth check, ESTABLISHED and later states, with RFC
+ * 5961 section 5.2: an ACK field above what was sent, or below snd_una by
+ * more than the largest window the peer ever offered, cannot come from
+ * the peer; the segment is dropped, data and all, and answered with a
+ * challenge ACK. @in_window: the segment passed the sequence check (only
+ * such a segment may update the send window and proves the peer alive).
  *
- * Return: false when the segment must be dropped (it acknowledges data
- * never sent).
+ * Return: false when the segment must be dropped (@reason set).
  */
-static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
+static bool xtcp_ack(struct sock *sk, struct sk_buff *skb, bool in_window,
+		     enum skb_drop_reason *reason)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -278,13 +346,24 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	bool win_changed = false;
 
 	if (xtcp_after(ack, xs->snd_max)) {
-		xtcp_send_ack(sk);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ACKUNSENTDATA);
+		xtcp_send_challenge_ack(sk, skb);
+		*reason = SKB_DROP_REASON_TCP_ACK_UNSENT_DATA;
 		return false;
 	}
+	if (xtcp_before(ack, xs->snd_una - xs->max_window)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ACKTOOOLD);
+		xtcp_send_challenge_ack(sk, skb);
+		*reason = SKB_DROP_REASON_TCP_TOO_OLD_ACK;
+		return false;
+	}
+	if (!in_window)
+		goto window_done;
+	/* A valid segment: the peer is alive (keepalive, RFC 9293 3.8.4) */
+	xs->rcv_tstamp = jiffies;
+	xs->ka_probes_out = 0;
 	if (xtcp_before(ack, xs->snd_una))
 		return true;
-	/* RFC 9293 3.8.6.1: an answered probe keeps the connection open */
-	xs->probes = 0;
 
 	if (xtcp_before(xs->snd_wl1, cb->seq) ||
 	    (xs->snd_wl1 == cb->seq && !xtcp_before(ack, xs->snd_wl2))) {
@@ -292,14 +371,20 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 
 		win_changed = wnd != xs->snd_wnd;
 		xs->snd_wnd = wnd;
+		xs->max_window = max(xs->max_window, wnd);
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
 	}
+window_done:
+	if (xtcp_before(ack, xs->snd_una))
+		return true;
+	/* RFC 9293 3.8.6.1: an answered probe keeps the connection open */
+	xs->probes = 0;
 
 	if (ack != xs->snd_una)
 		xtcp_new_ack(sk, ack);
-	else if (xs->snd_una != xs->snd_max && cb->seq == cb->end_seq &&
-		 !win_changed)
+	else if (in_window && xs->snd_una != xs->snd_max &&
+		 cb->seq == cb->end_seq && !win_changed)
 		xtcp_dupack(sk, ack);
 
 	if (xs->snd_wnd && xs->pending == XTCP_TIME_PROBE) {
@@ -486,7 +571,8 @@ static bool xtcp_rmem_admits(const struct sock *sk, const struct sk_buff *skb)
  *
  * Return: true when the skb was queued.
  */
-static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
+static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
+			    enum skb_drop_reason *reason)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -494,6 +580,7 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	bool queued;
 
 	if (!xtcp_after(cb->end_seq, xs->rcv_nxt)) {
+		*reason = SKB_DROP_REASON_TCP_OLD_DATA;
 		xtcp_send_ack(sk);
 		return false;
 	}
@@ -502,6 +589,7 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		    skb_queue_empty(&xs->ofo_queue)) {
 			atomic_inc(&sk->sk_drops);
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVQDROP);
+			*reason = SKB_DROP_REASON_PROTO_MEM;
 			xtcp_send_ack(sk);
 			return false;
 		}
@@ -514,6 +602,8 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 
 	if (xtcp_after(cb->seq, xs->rcv_nxt)) {
 		queued = xtcp_ofo_insert(sk, skb);
+		if (!queued)
+			*reason = SKB_DROP_REASON_TCP_OFOMERGE;
 		xtcp_send_ack(sk);
 		return queued;
 	}
@@ -544,6 +634,8 @@ void xtcp_synchronize(struct sock *sk)
 	struct dst_entry *dst = __sk_dst_get(sk);
 
 	xs->snd_max = xs->snd_nxt;
+	xs->max_window = xs->snd_wnd;
+	xs->rcv_tstamp = jiffies;
 	xs->write_seq = xs->snd_nxt;
 	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wup = xs->rcv_nxt;
@@ -559,8 +651,39 @@ void xtcp_synchronize(struct sock *sk)
 	xtcp_cong_init(xs);
 }
 
-/* RFC 9293 3.10.7.4: SYN_RECV and the synchronised states */
-static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+/*
+ * A segment that failed the sequence check may still carry the peer's ACK
+ * of our data ("special allowance should be made to accept valid ACKs",
+ * RFC 9293 3.10.7.4): when our window is closed, the peer's probes carry
+ * its ACKs. Only a segment just at the edge of the window counts, as
+ * tcp_sequence() bounds it: it ends no earlier than our last window
+ * update and starts no later than the window's end. It never updates the
+ * send window.
+ *
+ * Return: false when the segment must be dropped without an answer.
+ */
+static bool xtcp_oow_ack(struct sock *sk, struct sk_buff *skb,
+			 enum skb_drop_reason *reason)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!(cb->flags & XTCPHDR_ACK) || sk->sk_state == TCP_SYN_RECV ||
+	    xtcp_before(cb->end_seq, xs->rcv_wup) ||
+	    xtcp_after(cb->seq, xs->rcv_nxt + xtcp_receive_window(xs)))
+		return true;
+	if (!xtcp_ack(sk, skb, false, reason) || !xtcp_fin_acked(sk))
+		return false;
+	return true;
+}
+
+/*
+ * RFC 9293 3.10.7.4: SYN_RECV and the synchronised states. Return: true
+ * when the skb was queued; else *@reason says why it is dropped, or stays
+ * SKB_NOT_DROPPED_YET when it was used up.
+ */
+static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
+				  enum skb_drop_reason *reason)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -581,27 +704,27 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	/*
-	 * First: sequence number. An unacceptable segment is answered with
-	 * an ACK, but its own ACK field still counts ("special allowance
-	 * should be made to accept valid ACKs"): when our window is closed,
-	 * the peer's ACKs of our data arrive on exactly such segments.
-	 */
+	/* First: sequence number */
 	if (!xtcp_sequence_ok(xs, cb)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SEQOUTOFWINDOW);
+		*reason = SKB_DROP_REASON_TCP_INVALID_SEQUENCE;
 		if (cb->flags & XTCPHDR_RST)
 			return false;
-		if ((cb->flags & XTCPHDR_ACK) && !(cb->flags & XTCPHDR_SYN) &&
-		    sk->sk_state != TCP_SYN_RECV &&
-		    (!xtcp_ack(sk, skb) || !xtcp_fin_acked(sk)))
+		if (cb->flags & XTCPHDR_SYN) {
+			/* RFC 5961 4.2: any SYN once synchronised */
+			xtcp_send_challenge_ack(sk, skb);
 			return false;
-		xtcp_send_ack(sk);
+		}
+		if (xtcp_oow_ack(sk, skb, reason))
+			xtcp_send_dupack(sk, skb);
 		return false;
 	}
 
 	/* Second: RST, exact sequence only (RFC 5961 3.2) */
 	if (cb->flags & XTCPHDR_RST) {
+		*reason = SKB_DROP_REASON_TCP_RESET;
 		if (cb->seq != xs->rcv_nxt) {
-			xtcp_send_challenge_ack(sk);
+			xtcp_send_challenge_ack(sk, skb);
 			return false;
 		}
 		if (sk->sk_state == TCP_SYN_RECV && xs->parent) {
@@ -614,23 +737,28 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	/* Fourth: SYN in the window (RFC 5961 4.2) */
 	if (cb->flags & XTCPHDR_SYN) {
-		xtcp_send_challenge_ack(sk);
+		*reason = SKB_DROP_REASON_TCP_INVALID_SYN;
+		xtcp_send_challenge_ack(sk, skb);
 		return false;
 	}
 
 	/* Fifth: ACK */
-	if (!(cb->flags & XTCPHDR_ACK))
+	if (!(cb->flags & XTCPHDR_ACK)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_NOACKDROPS);
+		*reason = SKB_DROP_REASON_TCP_FLAGS;
 		return false;
+	}
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!xtcp_after(cb->ack_seq, xs->snd_una) ||
 		    xtcp_after(cb->ack_seq, xs->snd_nxt)) {
 			xtcp_v4_send_reset(sock_net(sk), skb);
+			*reason = SKB_DROP_REASON_TCP_ACK_UNSENT_DATA;
 			return false;
 		}
 		if (xtcp_synrecv_ack(sk, cb))
 			return false;
 	}
-	if (!xtcp_ack(sk, skb) || !xtcp_fin_acked(sk))
+	if (!xtcp_ack(sk, skb, true, reason) || !xtcp_fin_acked(sk))
 		return false;
 
 	/* Seventh and eighth: text and FIN */
@@ -651,9 +779,10 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_active_reset(sk, GFP_ATOMIC);
 		sk->sk_err = ECONNRESET;
 		xtcp_done(sk);
+		*reason = SKB_DROP_REASON_TCP_CLOSE;
 		return false;
 	}
-	return xtcp_data_queue(sk, skb);
+	return xtcp_data_queue(sk, skb, reason);
 }
 
 /*
@@ -662,27 +791,31 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
  */
 static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
+	enum skb_drop_reason reason = SKB_NOT_DROPPED_YET;
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->segs_in++;
-	xs->rcv_tstamp = jiffies;
-	xs->ka_probes_out = 0;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
+		reason = SKB_DROP_REASON_TCP_CLOSE;
 		if (!(XTCP_SKB_CB(skb)->flags & XTCPHDR_RST))
 			xtcp_v4_send_reset(sock_net(sk), skb);
 		break;
 	case TCP_LISTEN:
+		reason = SKB_DROP_REASON_NO_SOCKET;
 		break;
 	case TCP_SYN_SENT:
 		xtcp_rcv_synsent(sk, skb);
 		break;
 	default:
-		if (xtcp_rcv_synchronized(sk, skb))
+		if (xtcp_rcv_synchronized(sk, skb, &reason))
 			return;
 		break;
 	}
-	consume_skb(skb);
+	if (reason)
+		kfree_skb_reason(skb, reason);
+	else
+		consume_skb(skb);
 }
 
 /**

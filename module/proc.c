@@ -44,6 +44,12 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
 	[XTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
 	[XTCP_MIB_PMTUREDUCED]		= "PMTUReduced",
+	[XTCP_MIB_SEQOUTOFWINDOW]	= "SeqOutOfWindow",
+	[XTCP_MIB_ACKSKIPPEDSEQ]	= "AckSkippedSeq",
+	[XTCP_MIB_ACKSKIPPEDCHALLENGE]	= "AckSkippedChallenge",
+	[XTCP_MIB_ACKUNSENTDATA]	= "AckUnsentData",
+	[XTCP_MIB_ACKTOOOLD]		= "AckTooOld",
+	[XTCP_MIB_NOACKDROPS]		= "NoAckDrops",
 };
 
 static const char * const xtcp_state_names[] = {

@@ -15,6 +15,7 @@ static int xtcp_one = 1;
 static int xtcp_retries_max = 255;
 static int xtcp_ms_max = 3600 * 1000;
 static int xtcp_rto_floor_ms = 1;
+static int xtcp_int_max = INT_MAX;
 
 static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.msl_ms		= 30000,
@@ -26,6 +27,8 @@ static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.retries2	= 15,
 	.fin_timeout_ms	= 60000,
 	.delack_ms	= 40,
+	.challenge_ack_limit = 1000,
+	.invalid_ratelimit = 500,
 };
 
 #define XTCP_SYSCTL_ENTRY(field, lo, hi)				\
@@ -49,6 +52,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_ENTRY(retries2, &xtcp_one, &xtcp_retries_max),
 	XTCP_SYSCTL_ENTRY(fin_timeout_ms, &xtcp_one, &xtcp_ms_max),
 	XTCP_SYSCTL_ENTRY(delack_ms, &xtcp_zero, &xtcp_ms_max),
+	XTCP_SYSCTL_ENTRY(challenge_ack_limit, &xtcp_zero, &xtcp_int_max),
+	XTCP_SYSCTL_ENTRY(invalid_ratelimit, &xtcp_zero, &xtcp_ms_max),
 	{ }
 };
 

@@ -124,6 +124,16 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
  * @XTCP_MIB_LOCKDROPPEDICMPS: ICMP errors that arrived while the user owned
  *	the socket (kept as soft errors only)
  * @XTCP_MIB_PMTUREDUCED: path MTU reductions that lowered a connection's MSS
+ * @XTCP_MIB_SEQOUTOFWINDOW: segments dropped for a sequence number outside
+ *	the receive window
+ * @XTCP_MIB_ACKSKIPPEDSEQ: ACKs to such segments not sent (invalid_ratelimit)
+ * @XTCP_MIB_ACKSKIPPEDCHALLENGE: challenge ACKs not sent (invalid_ratelimit
+ *	or challenge_ack_limit)
+ * @XTCP_MIB_ACKUNSENTDATA: segments dropped for acknowledging data never
+ *	sent (RFC 5961 5.2)
+ * @XTCP_MIB_ACKTOOOLD: segments dropped for an acknowledgment older than
+ *	snd_una less the largest window the peer offered (RFC 5961 5.2)
+ * @XTCP_MIB_NOACKDROPS: segments dropped for lack of the ACK flag
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -159,6 +169,12 @@ enum xtcp_mib_field {
 	XTCP_MIB_OUTOFWINDOWICMPS,
 	XTCP_MIB_LOCKDROPPEDICMPS,
 	XTCP_MIB_PMTUREDUCED,
+	XTCP_MIB_SEQOUTOFWINDOW,
+	XTCP_MIB_ACKSKIPPEDSEQ,
+	XTCP_MIB_ACKSKIPPEDCHALLENGE,
+	XTCP_MIB_ACKUNSENTDATA,
+	XTCP_MIB_ACKTOOOLD,
+	XTCP_MIB_NOACKDROPS,
 	__XTCP_MIB_MAX
 };
 
@@ -181,6 +197,8 @@ struct xtcp_mib {
  * @retries2: data retransmissions before the connection is dropped
  * @fin_timeout_ms: lifetime of an orphaned FIN_WAIT2 connection
  * @delack_ms: delayed-ACK timeout
+ * @challenge_ack_limit: challenge ACKs per second per namespace (RFC 5961)
+ * @invalid_ratelimit: ms between replies to one socket's invalid segments
  */
 struct xtcp_sysctl {
 	int msl_ms;
@@ -192,6 +210,8 @@ struct xtcp_sysctl {
 	int retries2;
 	int fin_timeout_ms;
 	int delack_ms;
+	int challenge_ack_limit;
+	int invalid_ratelimit;
 };
 
 /**
@@ -209,6 +229,8 @@ struct xtcp_sysctl {
  * @sysctl: tunables
  * @sysctl_hdr: registration of @sysctl
  * @proc_dir: /proc/net/xtcp
+ * @challenge_second: jiffies / HZ of the second @challenge_budget is for
+ * @challenge_budget: challenge ACKs still allowed in that second
  */
 struct xtcp_net {
 	spinlock_t lock;	/* serialises changes to every table below */
@@ -222,6 +244,8 @@ struct xtcp_net {
 	struct xtcp_sysctl sysctl;
 	struct ctl_table_header *sysctl_hdr;
 	struct proc_dir_entry *proc_dir;
+	u32 challenge_second;
+	u32 challenge_budget;
 };
 
 /**
@@ -360,6 +384,8 @@ enum {
  * @segs_out: segments sent
  * @rcv_tstamp: jiffies when the last segment arrived
  * @mtu_info: next-hop MTU of the last fragmentation-needed error
+ * @max_window: largest window the peer has offered (RFC 5961 5.2)
+ * @last_oow_ack: jiffies of the last reply to an invalid segment, or 0
  * @user_mss: XTCP_MAXSEG clamp, 0 when unset
  * @nodelay: XTCP_NODELAY is set
  * @keepalive_probes: unanswered keepalive probes before the connection drops
@@ -436,6 +462,8 @@ struct xtcp_sock {
 	u8 ka_probes_out;
 	unsigned long refused_since;
 	u32 mtu_info;
+	u32 max_window;
+	unsigned long last_oow_ack;
 	unsigned long timeout;
 	unsigned long rto;
 	u32 srtt_us;

@@ -9,6 +9,13 @@
  *  - RFC 5961: a RST in the window but not at rcv_nxt, and a SYN in the
  *    window, get a challenge ACK and the connection lives on; a RST
  *    outside the window is ignored; only an exact RST resets;
+ *  - RFC 5961 5.2: data whose ACK field is above snd_nxt, or below
+ *    snd_una by more than the peer's largest window, is never delivered:
+ *    the segment is dropped, counted and answered with a challenge ACK;
+ *  - a segment outside the receive window never changes the send window
+ *    and does not keep a silent peer's connection alive (keepalive);
+ *  - challenge ACKs are limited per socket (invalid_ratelimit) and per
+ *    namespace (challenge_ack_limit, a random budget each second);
  *  - malformed segments (short header, bad data offset, bad checksum)
  *    are dropped and counted.
  */
@@ -19,6 +26,8 @@
 #include <netinet/tcp.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -113,10 +122,12 @@ static void set_csum(uint8_t *buf, size_t len)
 
 /*
  * Build a segment from the server's address and port to the client's,
- * in @buf (room for 64 bytes); returns its length (20).
+ * with window field @window and @plen bytes of @payload, in @buf (room
+ * for 64 bytes); returns its length.
  */
-static size_t forge(FIXTURE_DATA(rst) *self, uint8_t *buf, uint32_t seq,
-		    uint32_t ack, uint8_t flags)
+static size_t forge_data(FIXTURE_DATA(rst) *self, uint8_t *buf, uint32_t seq,
+			 uint32_t ack, uint8_t flags, uint16_t window,
+			 const char *payload, size_t plen)
 {
 	struct tcphdr th = {};
 
@@ -125,12 +136,20 @@ static size_t forge(FIXTURE_DATA(rst) *self, uint8_t *buf, uint32_t seq,
 	th.seq = htonl(seq);
 	th.ack_seq = htonl(ack);
 	th.doff = 5;
-	th.window = htons(1024);
+	th.window = htons(window);
 	memset(buf, 0, 64);
 	memcpy(buf, &th, sizeof(th));
 	buf[13] = flags;
-	set_csum(buf, sizeof(th));
-	return sizeof(th);
+	memcpy(buf + sizeof(th), payload, plen);
+	set_csum(buf, sizeof(th) + plen);
+	return sizeof(th) + plen;
+}
+
+/* A segment without payload (see forge_data()) */
+static size_t forge(FIXTURE_DATA(rst) *self, uint8_t *buf, uint32_t seq,
+		    uint32_t ack, uint8_t flags)
+{
+	return forge_data(self, buf, seq, ack, flags, 1024, NULL, 0);
 }
 
 /* Send @len bytes of @buf as the payload of an IPv4 packet from xb to xa */
@@ -362,6 +381,165 @@ TEST_F_TIMEOUT(rst, malformed_segments_dropped, 60)
 		     xl_state_str(XL_NS_A, self->local, self->remote));
 	EXPECT_EQ(0, alive(self));
 	EXPECT_EQ(0, xl_snmp(XL_NS_A, "EstabResets"));
+}
+
+/*
+ * RFC 5961 5.2: data at exactly rcv_nxt, but with an ACK field no peer
+ * could send, is not delivered: the client answers with a challenge ACK
+ * that does not acknowledge it, and the stream goes on untouched.
+ */
+static void blind_data(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(rst) *self, uint32_t ack,
+		       const char *counter)
+{
+	struct xl_seg answer;
+	uint8_t buf[64];
+	int inq = -1;
+	size_t len;
+
+	len = forge_data(self, buf, self->cli_rcv_nxt, ack, TH_ACK | TH_PUSH,
+			 1024, "EVIL", 4);
+	ASSERT_EQ(0, inject(self, buf, len));
+	ASSERT_EQ(1, client_answers(self, &answer));
+	EXPECT_EQ(TH_ACK, answer.flags);
+	EXPECT_EQ(self->cli_rcv_nxt, answer.ack);
+	EXPECT_EQ(0, ioctl(self->cli, SIOCINQ, &inq));
+	EXPECT_EQ(0, inq);
+	EXPECT_STREQ("ESTABLISHED",
+		     xl_state_str(XL_NS_A, self->local, self->remote));
+	/* The next bytes the client reads are the server's */
+	EXPECT_EQ(0, alive(self));
+	EXPECT_EQ(1, xl_snmp(XL_NS_A, counter));
+	EXPECT_EQ(1, xl_snmp(XL_NS_A, "ChallengeAcks"));
+}
+
+TEST_F_TIMEOUT(rst, data_with_too_old_ack_not_delivered, 60)
+{
+	blind_data(_metadata, self, self->cli_snd_nxt - 0x40000000,
+		   "AckTooOld");
+}
+
+TEST_F_TIMEOUT(rst, data_acking_unsent_data_not_delivered, 60)
+{
+	blind_data(_metadata, self, self->cli_snd_nxt + 0x100000,
+		   "AckUnsentData");
+}
+
+/*
+ * A segment far outside the receive window that says "window 0" leaves
+ * the client's send window as it was; it is counted and answered.
+ */
+TEST_F_TIMEOUT(rst, out_of_window_segment_keeps_send_window, 60)
+{
+	struct xtcp_info before, after;
+	struct xl_seg answer;
+	uint8_t buf[64];
+	size_t len;
+
+	ASSERT_EQ(0, xl_get_info(self->cli, &before));
+	ASSERT_LT(0U, before.snd_wnd);
+	len = forge_data(self, buf, self->cli_rcv_nxt + 0x40000000,
+			 self->cli_snd_nxt, TH_ACK, 0, NULL, 0);
+	ASSERT_EQ(0, inject(self, buf, len));
+	ASSERT_EQ(1, client_answers(self, &answer));
+	EXPECT_EQ(self->cli_rcv_nxt, answer.ack);
+	ASSERT_EQ(0, xl_get_info(self->cli, &after));
+	EXPECT_EQ(before.snd_wnd, after.snd_wnd);
+	EXPECT_EQ(0, alive(self));
+	EXPECT_EQ(1, xl_snmp(XL_NS_A, "SeqOutOfWindow"));
+}
+
+/*
+ * Keepalive (idle 1 s, interval 1 s, 2 probes) with the server's own
+ * segments dropped on the wire (tos 0 at xb0's egress) while forged
+ * out-of-window segments (tos 0x10) keep arriving every 200 ms: they
+ * prove nothing, and the connection times out as with a silent peer.
+ */
+TEST_F_TIMEOUT(rst, invalid_segments_do_not_feed_keepalive, 60)
+{
+	long long start, end;
+	uint8_t buf[64];
+	int tos = 0x10;
+	size_t len;
+	char c;
+
+	ASSERT_EQ(0, setsockopt(self->raw, IPPROTO_IP, IP_TOS, &tos,
+				sizeof(tos)));
+	ASSERT_EQ(0, xl_set_int(self->cli, SOL_XTCP, XTCP_KEEPIDLE, 1));
+	ASSERT_EQ(0, xl_set_int(self->cli, SOL_XTCP, XTCP_KEEPINTVL, 1));
+	ASSERT_EQ(0, xl_set_int(self->cli, SOL_XTCP, XTCP_KEEPCNT, 2));
+	ASSERT_EQ(0, xl_set_int(self->cli, SOL_SOCKET, SO_KEEPALIVE, 1));
+	ASSERT_EQ(0, xl_tc_drop(XL_NS_B, "xb0", XL_TC_LOSE,
+				"match u8 0 0xff at 1"));
+	ASSERT_EQ(0, xl_set_nonblock(self->cli, true));
+
+	start = xl_now_ms();
+	end = start + 20000;
+	len = forge_data(self, buf, self->cli_rcv_nxt + 0x40000000,
+			 self->cli_snd_nxt, TH_ACK, 1024, NULL, 0);
+	while (xl_now_ms() < end) {
+		if (recv(self->cli, &c, 1, 0) < 0 && errno != EAGAIN)
+			break;
+		ASSERT_EQ(0, inject(self, buf, len));
+		usleep(200 * 1000);
+	}
+	TH_LOG("recv: %s after %lld ms, %ld forged segments dropped",
+	       strerror(errno), xl_now_ms() - start,
+	       xl_snmp(XL_NS_A, "SeqOutOfWindow"));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_LT(5, xl_snmp(XL_NS_A, "SeqOutOfWindow"));
+}
+
+/*
+ * RFC 5961 section 7: with invalid_ratelimit 0 and challenge_ack_limit
+ * 10, a burst of 100 in-window SYNs gets between 5 and 14 challenge ACKs
+ * per second (the budget is drawn from [limit/2, 3 limit/2)); with the
+ * default per-socket limit (one per 500 ms) a burst gets one or two.
+ * (A new limit applies from the next second's budget.)
+ */
+TEST_F_TIMEOUT(rst, challenge_acks_rate_limited, 60)
+{
+	long acks, skipped, total;
+	uint8_t buf[64];
+	size_t len;
+	int i;
+
+	len = forge(self, buf, self->cli_rcv_nxt + 1, 0, TH_SYN);
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(0, inject(self, buf, len));
+	ASSERT_EQ(0, xl_wait_snmp(XL_NS_A, "AckSkippedChallenge", 17,
+				  STATE_MS));
+	acks = xl_snmp(XL_NS_A, "ChallengeAcks");
+	TH_LOG("per socket: %ld challenge ACKs for 20 SYNs", acks);
+	EXPECT_LE(1, acks);
+	EXPECT_GE(2 * xl_timeout_scale(), acks);
+	EXPECT_EQ(20, acks + xl_snmp(XL_NS_A, "AckSkippedChallenge"));
+
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "invalid_ratelimit", 0));
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "challenge_ack_limit", 10));
+	/* The budget drawn for this second still has the old limit */
+	usleep(1100 * 1000);
+	skipped = xl_snmp(XL_NS_A, "AckSkippedChallenge");
+	for (i = 0; i < 100; i++)
+		ASSERT_EQ(0, inject(self, buf, len));
+	for (i = 0; i < STATE_MS / 100; i++) {
+		total = xl_snmp(XL_NS_A, "ChallengeAcks") +
+			xl_snmp(XL_NS_A, "AckSkippedChallenge");
+		if (total >= 120)
+			break;
+		usleep(100 * 1000);
+	}
+	acks = xl_snmp(XL_NS_A, "ChallengeAcks") - acks;
+	skipped = xl_snmp(XL_NS_A, "AckSkippedChallenge") - skipped;
+	TH_LOG("per namespace: %ld challenge ACKs, %ld skipped for 100 SYNs",
+	       acks, skipped);
+	EXPECT_LE(5, acks);
+	/* At most two seconds' budgets */
+	EXPECT_GE(28, acks);
+	EXPECT_EQ(100, acks + skipped);
+	EXPECT_STREQ("ESTABLISHED",
+		     xl_state_str(XL_NS_A, self->local, self->remote));
+	EXPECT_EQ(0, alive(self));
 }
 
 XL_HARNESS_MAIN
