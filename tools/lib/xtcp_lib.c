@@ -1368,7 +1368,8 @@ static int mss_option(const uint8_t *opt, size_t len)
 	return 0;
 }
 
-int xl_seg_parse(const uint8_t *pkt, size_t len, struct xl_seg *s)
+int xl_seg_parse_proto(const uint8_t *pkt, size_t len, int proto,
+		       struct xl_seg *s)
 {
 	size_t ihl, tot, doff;
 	const uint8_t *tcp;
@@ -1379,7 +1380,7 @@ int xl_seg_parse(const uint8_t *pkt, size_t len, struct xl_seg *s)
 	memcpy(&s->ip, pkt, sizeof(s->ip));
 	ihl = s->ip.ihl * 4;
 	tot = ntohs(s->ip.tot_len);
-	if (s->ip.version != 4 || s->ip.protocol != xl_ipproto() ||
+	if (s->ip.version != 4 || s->ip.protocol != proto ||
 	    ihl < 20 || tot > len || tot < ihl + sizeof(struct tcphdr))
 		return -1;
 	tcp = pkt + ihl;
@@ -1397,6 +1398,11 @@ int xl_seg_parse(const uint8_t *pkt, size_t len, struct xl_seg *s)
 	s->mss = mss_option(tcp + sizeof(struct tcphdr),
 			    doff - sizeof(struct tcphdr));
 	return 0;
+}
+
+int xl_seg_parse(const uint8_t *pkt, size_t len, struct xl_seg *s)
+{
+	return xl_seg_parse_proto(pkt, len, xl_ipproto(), s);
 }
 
 int xl_capture_next(int fd, int port, struct xl_seg *seg, int timeout_ms)

@@ -388,6 +388,9 @@ int xl_capture_veth(void);
 int xl_capture_next(int fd, int port, struct xl_seg *seg, int timeout_ms);
 /* Parse the IPv4 packet @pkt; 0 if it is an xtcp segment. */
 int xl_seg_parse(const uint8_t *pkt, size_t len, struct xl_seg *seg);
+/* The same for a segment of IP protocol @proto (IPPROTO_TCP: Linux TCP). */
+int xl_seg_parse_proto(const uint8_t *pkt, size_t len, int proto,
+		       struct xl_seg *seg);
 
 /* Internet checksum (RFC 1071): add @len bytes to a 32-bit running sum. */
 uint32_t xl_csum_add(uint32_t sum, const void *data, size_t len);
