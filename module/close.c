@@ -34,6 +34,24 @@ static void xtcp_abort(struct sock *sk, int mib)
 	xtcp_done(sk);
 }
 
+/*
+ * An orphan lives on for its teardown, on the namespace's memory: past
+ * max_orphans a closed connection is reset instead, as tcp_check_oom()
+ * does. Counts @sk as an orphan unless it is refused.
+ */
+static bool xtcp_too_many_orphans(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	if (atomic_inc_return(&xn->orphans) > READ_ONCE(xn->sysctl.max_orphans)) {
+		atomic_dec(&xn->orphans);
+		net_info_ratelimited("xtcp: too many orphaned sockets\n");
+		return true;
+	}
+	xtcp_sk(sk)->orphan_counted = 1;
+	return false;
+}
+
 /**
  * xtcp_close() - the user closes a socket
  * @sk: the socket
@@ -41,8 +59,9 @@ static void xtcp_abort(struct sock *sk, int mib)
  *
  * Unread data, or SO_LINGER {1, 0}, abort the connection with RST, as TCP
  * does. Otherwise our FIN is queued behind the data and the socket lives
- * on as an orphan until the teardown completes; with SO_LINGER {1, N}
- * close waits up to N seconds for our FIN to be acknowledged.
+ * on as an orphan until the teardown completes (unless max_orphans are
+ * already there: then it is reset); with SO_LINGER {1, N} close waits up
+ * to N seconds for our FIN to be acknowledged.
  */
 void xtcp_close(struct sock *sk, long timeout)
 {
@@ -71,8 +90,10 @@ void xtcp_close(struct sock *sk, long timeout)
 
 	sk_stream_wait_close(sk, timeout);
 
-	state = sk->sk_state;
 	sock_orphan(sk);
+	if (sk->sk_state != TCP_CLOSE && xtcp_too_many_orphans(sk))
+		xtcp_abort(sk, XTCP_MIB_ABORTONMEMORY);
+	state = sk->sk_state;
 	if (state == TCP_FIN_WAIT2)
 		xtcp_arm_fin_wait2_timer(sk);
 	if (state == TCP_CLOSE)

@@ -22,7 +22,8 @@
  *
  * Keeps CurrEstab, EstabResets and AttemptFails with their RFC 1213
  * meanings, and on CLOSE takes the socket out of the tables and releases
- * its port, unless a user still holds the socket and bound that port.
+ * its port, unless a user still holds the socket and bound that port; an
+ * orphan no longer counts towards max_orphans.
  */
 void xtcp_set_state(struct sock *sk, int state)
 {
@@ -50,6 +51,10 @@ void xtcp_set_state(struct sock *sk, int state)
 		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) ||
 		    sock_flag(sk, SOCK_DEAD))
 			xtcp_unbind_port(sk);
+		if (xtcp_sk(sk)->orphan_counted) {
+			xtcp_sk(sk)->orphan_counted = 0;
+			atomic_dec(&xtcp_pernet(sock_net(sk))->orphans);
+		}
 	}
 	xtcp_state_store(sk, state);
 }

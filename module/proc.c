@@ -50,6 +50,8 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_ACKUNSENTDATA]	= "AckUnsentData",
 	[XTCP_MIB_ACKTOOOLD]		= "AckTooOld",
 	[XTCP_MIB_NOACKDROPS]		= "NoAckDrops",
+	[XTCP_MIB_TWOVERFLOW]		= "TWOverflow",
+	[XTCP_MIB_ABORTONMEMORY]	= "AbortOnMemory",
 };
 
 static const char * const xtcp_state_names[] = {

@@ -29,6 +29,8 @@ static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.delack_ms	= 40,
 	.challenge_ack_limit = 1000,
 	.invalid_ratelimit = 500,
+	.max_tw_buckets	= 262144,
+	.max_orphans	= 65536,
 };
 
 #define XTCP_SYSCTL_ENTRY(field, lo, hi)				\
@@ -54,6 +56,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_ENTRY(delack_ms, &xtcp_zero, &xtcp_ms_max),
 	XTCP_SYSCTL_ENTRY(challenge_ack_limit, &xtcp_zero, &xtcp_int_max),
 	XTCP_SYSCTL_ENTRY(invalid_ratelimit, &xtcp_zero, &xtcp_ms_max),
+	XTCP_SYSCTL_ENTRY(max_tw_buckets, &xtcp_zero, &xtcp_int_max),
+	XTCP_SYSCTL_ENTRY(max_orphans, &xtcp_zero, &xtcp_int_max),
 	{ }
 };
 

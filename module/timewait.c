@@ -81,6 +81,7 @@ static bool xtcp_tw_unhash_locked(struct xtcp_tw *tw)
 	hlist_del_init_rcu(&tw->node);
 	hlist_del_init(&tw->bind_node);
 	del_timer(&tw->timer);
+	xtcp_pernet(tw->net)->tw_count--;
 	return true;
 }
 
@@ -123,8 +124,9 @@ static void xtcp_tw_restart(struct xtcp_tw *tw)
  * @sk: the socket, locked, that received the peer's FIN with its own FIN
  *	acknowledged; it is closed afterwards
  *
- * When no entry can be allocated the connection closes at once, as TCP
- * does when its TIME_WAIT table overflows.
+ * When no entry can be allocated, or the namespace already has
+ * max_tw_buckets of them (TWOverflow), the connection closes at once, as
+ * TCP's does when its TIME_WAIT table overflows.
  */
 void xtcp_time_wait(struct sock *sk)
 {
@@ -150,6 +152,15 @@ void xtcp_time_wait(struct sock *sk)
 		timer_setup(&tw->timer, xtcp_tw_timer_fn, 0);
 
 		spin_lock_bh(&xn->lock);
+		if (xn->tw_count >= READ_ONCE(xn->sysctl.max_tw_buckets)) {
+			spin_unlock_bh(&xn->lock);
+			kmem_cache_free(xtcp_tw_cachep, tw);
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TWOVERFLOW);
+			net_info_ratelimited("xtcp: time wait bucket table overflow\n");
+			xtcp_done(sk);
+			return;
+		}
+		xn->tw_count++;
 		hlist_add_head_rcu(&tw->node,
 				   xtcp_tw_bucket(xn, tw->saddr, tw->sport,
 						  tw->daddr, tw->dport));

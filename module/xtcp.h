@@ -134,6 +134,10 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
  * @XTCP_MIB_ACKTOOOLD: segments dropped for an acknowledgment older than
  *	snd_una less the largest window the peer offered (RFC 5961 5.2)
  * @XTCP_MIB_NOACKDROPS: segments dropped for lack of the ACK flag
+ * @XTCP_MIB_TWOVERFLOW: connections closed without TIME_WAIT because the
+ *	namespace had max_tw_buckets entries
+ * @XTCP_MIB_ABORTONMEMORY: connections reset at close() because the
+ *	namespace had max_orphans orphans
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -175,6 +179,8 @@ enum xtcp_mib_field {
 	XTCP_MIB_ACKUNSENTDATA,
 	XTCP_MIB_ACKTOOOLD,
 	XTCP_MIB_NOACKDROPS,
+	XTCP_MIB_TWOVERFLOW,
+	XTCP_MIB_ABORTONMEMORY,
 	__XTCP_MIB_MAX
 };
 
@@ -199,6 +205,8 @@ struct xtcp_mib {
  * @delack_ms: delayed-ACK timeout
  * @challenge_ack_limit: challenge ACKs per second per namespace (RFC 5961)
  * @invalid_ratelimit: ms between replies to one socket's invalid segments
+ * @max_tw_buckets: TIME_WAIT entries at most
+ * @max_orphans: orphaned connections at most
  */
 struct xtcp_sysctl {
 	int msl_ms;
@@ -212,6 +220,8 @@ struct xtcp_sysctl {
 	int delack_ms;
 	int challenge_ack_limit;
 	int invalid_ratelimit;
+	int max_tw_buckets;
+	int max_orphans;
 };
 
 /**
@@ -231,6 +241,8 @@ struct xtcp_sysctl {
  * @proc_dir: /proc/net/xtcp
  * @challenge_second: jiffies / HZ of the second @challenge_budget is for
  * @challenge_budget: challenge ACKs still allowed in that second
+ * @tw_count: TIME_WAIT entries in @twhash, under @lock
+ * @orphans: connections closed by their user and not yet CLOSED
  */
 struct xtcp_net {
 	spinlock_t lock;	/* serialises changes to every table below */
@@ -246,6 +258,8 @@ struct xtcp_net {
 	struct proc_dir_entry *proc_dir;
 	u32 challenge_second;
 	u32 challenge_budget;
+	int tw_count;
+	atomic_t orphans;
 };
 
 /**
@@ -355,6 +369,7 @@ enum {
  * @wscale_ok: both ends sent the window scale option
  * @ack_pending: in-order data arrived that we have not acknowledged
  * @fin_queued: our FIN is on the write queue
+ * @orphan_counted: closed by the user, counted in xtcp_net.orphans
  * @pending: XTCP_TIME_* event the retransmission timer is armed for
  * @ca_state: XTCP_CA_* congestion state
  * @dupacks: duplicate ACKs counted since the last new ACK
@@ -452,7 +467,8 @@ struct xtcp_sock {
 	u8 rcv_wscale;
 	u8 wscale_ok:1,
 	   ack_pending:1,
-	   fin_queued:1;
+	   fin_queued:1,
+	   orphan_counted:1;
 	u8 pending;
 	u8 ca_state;
 	u8 dupacks;

@@ -15,7 +15,8 @@ COUNTERS="ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs
 	ChallengeAcks AbortOnClose AbortOnTimeout"
 SYSCTLS="msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	syn_retries=6 synack_retries=5 retries2=15 fin_timeout_ms=60000
-	delack_ms=40 challenge_ack_limit=1000 invalid_ratelimit=500"
+	delack_ms=40 challenge_ack_limit=1000 invalid_ratelimit=500
+	max_tw_buckets=262144 max_orphans=65536"
 NOBODY=65534
 
 # sysctl_write NS NAME VALUE... - one write(2) of each VALUE to
