@@ -293,7 +293,13 @@ static void xtcp_probe_timer(struct sock *sk)
 		xtcp_write_xmit(sk);
 		return;
 	}
-	if (xs->probes >= xtcp_retries_limit(sk)) {
+	/*
+	 * An orphan behind a window that stays closed ends after its retries
+	 * even if every probe is answered: nobody reads on either end, and
+	 * the peer's answers must not keep it forever (tcp_probe_timer()).
+	 */
+	if (xs->probes >= xtcp_retries_limit(sk) ||
+	    (sock_flag(sk, SOCK_DEAD) && xs->backoff >= xtcp_retries_limit(sk))) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
 		xtcp_write_err(sk);
 		return;

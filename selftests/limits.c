@@ -6,7 +6,9 @@
  *    enter TIME_WAIT closes at once and TWOverflow counts it;
  *  - orphans (closed by the user, still tearing down) by max_orphans:
  *    past it close() resets the connection (AbortOnMemory); an orphan that
- *    ends frees its place.
+ *    ends frees its place;
+ *  - an orphan whose data waits behind a window the peer keeps closed ends
+ *    after its retries, though the peer answers every probe.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -130,6 +132,43 @@ TEST_F_TIMEOUT(limits, orphans_bounded_by_max_orphans, 120)
 	EXPECT_EQ(1, xl_count_rows(XL_NS_A, NULL, "FIN_WAIT1"));
 	EXPECT_EQ(CONNS - LIMIT, xl_snmp(XL_NS_A, "AbortOnMemory"));
 	ASSERT_EQ(0, xl_tc_clear(XL_NS_B, "xb0"));
+}
+
+/*
+ * The server never reads and its window closes; the client fills it,
+ * queues more and closes. With retries2 3, the orphan's probes back off
+ * 0.2, 0.4, 0.8 s...: it ends (AbortOnTimeout) though each probe is
+ * answered with window 0.
+ */
+TEST_F_TIMEOUT(limits, orphan_behind_zero_window_ends, 120)
+{
+	char buf[4096] = {};
+	long long start;
+	int i;
+
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "retries2", 3));
+	/* A small window from the start: the listener's buffer is inherited */
+	ASSERT_EQ(0, xl_set_int(self->lfd, SOL_SOCKET, SO_RCVBUF, 4096));
+	ASSERT_EQ(0, xl_conn_open(&self->c[0], self->lfd, XL_IP_B, PORT));
+	ASSERT_EQ(0, xl_set_nonblock(self->c[0].cli, true));
+	for (i = 0; i < 256; i++) {
+		if (send(self->c[0].cli, buf, sizeof(buf), MSG_NOSIGNAL) < 0) {
+			ASSERT_EQ(EAGAIN, errno);
+			usleep(50 * 1000);
+		}
+	}
+	ASSERT_EQ(0, close(self->c[0].cli));
+	self->c[0].cli = -1;
+	ASSERT_EQ(1, xl_count_rows(XL_NS_A, NULL, "FIN_WAIT1"));
+	start = xl_now_ms();
+	while (xl_count_rows(XL_NS_A, NULL, "FIN_WAIT1") > 0 &&
+	       xl_now_ms() - start < 60000)
+		usleep(200 * 1000);
+	TH_LOG("orphan ended after %lld ms, %ld zero-window probes",
+	       xl_now_ms() - start, xl_snmp(XL_NS_A, "ZeroWindowProbes"));
+	EXPECT_EQ(0, xl_count_rows(XL_NS_A, NULL, NULL));
+	EXPECT_EQ(1, xl_snmp(XL_NS_A, "AbortOnTimeout"));
+	EXPECT_LE(3, xl_snmp(XL_NS_A, "ZeroWindowProbes"));
 }
 
 XL_HARNESS_MAIN
