@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * xtcp-test: alone (it floods the CPUs; beside tests adding and removing
+ * tc qdiscs, both vCPUs of a 6.1 VM locked up in __netif_receive_skb_core)
+ *
  * A segment fuzzer. A packet socket on xb0 sniffs a live flow and learns
  * each side's sequence numbers, acknowledgments and windows; raw IPv4
  * sockets in both namespaces then send segments with the flow's addresses
@@ -28,8 +31,6 @@
  * (default 500000: 10^6 over the suite; a fiftieth on a debug kernel,
  * where XTCP_TIMEOUT_SCALE is above 1); the Linux TCP run takes a fifth.
  * Each tenth of a run is marked in the kernel log.
- *
- * xtcp-test: alone (floods the CPU that concurrent tests' timers need)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

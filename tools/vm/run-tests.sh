@@ -272,8 +272,8 @@ for src in selftests/*.c selftests/*.sh; do
 	*) exe[$name]=$src ;;
 	esac
 	alone[$name]=0
-	# The header's tags, read without running a program
-	mapfile -t -n 30 header < "$src"
+	# The header's tags (its first 60 lines), read without running a program
+	mapfile -t -n 60 header < "$src"
 	if [[ "${header[*]}" == *"xtcp-test: alone"* ]]; then
 		alone[$name]=1
 		first+=("$name")
