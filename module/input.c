@@ -328,6 +328,27 @@ static void xtcp_new_ack(struct sock *sk, u32 ack)
 }
 
 /*
+ * RFC 9293 3.10.7.4 fifth check: take the window of a segment newer than
+ * the last update (SND.WL1, SND.WL2). Return: true when it changed.
+ */
+static bool xtcp_update_window(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 wnd = (u32)ntohs(tcp_hdr(skb)->window) << xs->snd_wscale;
+	bool changed = wnd != xs->snd_wnd;
+
+	if (!xtcp_before(xs->snd_wl1, cb->seq) &&
+	    (xs->snd_wl1 != cb->seq || xtcp_before(cb->ack_seq, xs->snd_wl2)))
+		return false;
+	xs->snd_wnd = wnd;
+	xs->max_window = max(xs->max_window, wnd);
+	xs->snd_wl1 = cb->seq;
+	xs->snd_wl2 = cb->ack_seq;
+	return changed;
+}
+
+/*
  * RFC 9293 3.10.7.4 fifth check, ESTABLISHED and later states, with RFC
  * 5961 section 5.2: an ACK field above what was sent, or below snd_una by
  * more than the largest window the peer ever offered, cannot come from
@@ -357,27 +378,15 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb, bool in_window,
 		*reason = SKB_DROP_REASON_TCP_TOO_OLD_ACK;
 		return false;
 	}
-	if (!in_window)
-		goto window_done;
-	/* A valid segment: the peer is alive (keepalive, RFC 9293 3.8.4) */
-	xs->rcv_tstamp = jiffies;
-	xs->ka_probes_out = 0;
-	if (xtcp_before(ack, xs->snd_una))
-		return true;
-
-	if (xtcp_before(xs->snd_wl1, cb->seq) ||
-	    (xs->snd_wl1 == cb->seq && !xtcp_before(ack, xs->snd_wl2))) {
-		u32 wnd = (u32)ntohs(tcp_hdr(skb)->window) << xs->snd_wscale;
-
-		win_changed = wnd != xs->snd_wnd;
-		xs->snd_wnd = wnd;
-		xs->max_window = max(xs->max_window, wnd);
-		xs->snd_wl1 = cb->seq;
-		xs->snd_wl2 = ack;
+	if (in_window) {
+		/* A valid segment: the peer is alive (keepalive, RFC 9293 3.8.4) */
+		xs->rcv_tstamp = jiffies;
+		xs->ka_probes_out = 0;
 	}
-window_done:
 	if (xtcp_before(ack, xs->snd_una))
 		return true;
+	if (in_window)
+		win_changed = xtcp_update_window(sk, skb);
 	/* RFC 9293 3.8.6.1: an answered probe keeps the connection open */
 	xs->probes = 0;
 
