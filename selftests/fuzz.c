@@ -271,17 +271,6 @@ static size_t random_options(struct fuzz *f, uint8_t *opt, size_t room,
 	return len;
 }
 
-static void set_csum(struct fuzz *f, int from, int to, uint8_t *seg,
-		     size_t len)
-{
-	uint16_t sum;
-
-	seg[16] = seg[17] = 0;
-	sum = ~xl_tcp_csum(f->side[from].addr, f->side[to].addr, seg, len);
-	seg[16] = sum >> 8;
-	seg[17] = sum & 0xff;
-}
-
 /* A header with random options and a random payload, in @seg */
 static size_t build(struct fuzz *f, uint8_t *seg, int from, int to,
 		    uint32_t seq, uint32_t ack, uint8_t flags, bool safe)
@@ -398,7 +387,8 @@ static int fuzz_one(struct fuzz *f, int to, enum fuzz_kind kind)
 	if (!len && kind != FUZZ_MALFORMED)
 		return 0;
 	if (len >= sizeof(struct tcphdr)) {
-		set_csum(f, from, to, seg, len);
+		xl_tcp_csum_set(f->side[from].addr, f->side[to].addr, seg,
+				len);
 		if (bad)
 			seg[16 + rnd_below(f, 2)] ^= 1 << rnd_below(f, 8);
 	}

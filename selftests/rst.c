@@ -110,14 +110,10 @@ static int alive(FIXTURE_DATA(rst) *self)
 static void set_csum(uint8_t *buf, size_t len)
 {
 	struct in_addr a, b;
-	uint16_t sum;
 
 	inet_pton(AF_INET, XL_IP_A, &a);
 	inet_pton(AF_INET, XL_IP_B, &b);
-	buf[16] = buf[17] = 0;
-	sum = ~xl_tcp_csum(b.s_addr, a.s_addr, buf, len);
-	buf[16] = sum >> 8;
-	buf[17] = sum & 0xff;
+	xl_tcp_csum_set(b.s_addr, a.s_addr, buf, len);
 }
 
 /*

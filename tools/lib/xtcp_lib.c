@@ -1468,6 +1468,16 @@ uint16_t xl_tcp_csum(uint32_t saddr, uint32_t daddr, const void *seg,
 					seg, len));
 }
 
+void xl_tcp_csum_set(uint32_t saddr, uint32_t daddr, uint8_t *seg, size_t len)
+{
+	uint16_t sum;
+
+	seg[16] = seg[17] = 0;
+	sum = ~xl_tcp_csum(saddr, daddr, seg, len);
+	seg[16] = sum >> 8;
+	seg[17] = sum & 0xff;
+}
+
 /* Byte streams */
 
 static unsigned char pattern[2 * PATTERN_LEN];

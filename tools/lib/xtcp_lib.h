@@ -404,6 +404,8 @@ uint16_t xl_csum_fold(uint32_t sum);
  */
 uint16_t xl_tcp_csum(uint32_t saddr, uint32_t daddr, const void *seg,
 		     size_t len);
+/* Fill in the checksum field of the @len-byte segment at @seg. */
+void xl_tcp_csum_set(uint32_t saddr, uint32_t daddr, uint8_t *seg, size_t len);
 
 /* Byte streams */
 
