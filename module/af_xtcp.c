@@ -50,6 +50,7 @@ static int __net_init xtcp_net_init(struct net *net)
 	err = xtcp_table_init(xn, xtcp_ehash_entries);
 	if (err)
 		return err;
+	xtcp_cookie_init_net(xn);
 	err = -ENOMEM;
 	xn->mib = alloc_percpu(struct xtcp_mib);
 	if (!xn->mib)
@@ -133,9 +134,12 @@ static int __init xtcp_init(void)
 	err = xtcp_tw_cache_init();
 	if (err)
 		return err;
-	err = proto_register(&xtcp_prot, 1);
+	err = xtcp_req_cache_init();
 	if (err)
 		goto exit_tw;
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto exit_req;
 	err = register_pernet_subsys(&xtcp_net_ops);
 	if (err)
 		goto unreg_proto;
@@ -153,6 +157,8 @@ unreg_pernet:
 	unregister_pernet_subsys(&xtcp_net_ops);
 unreg_proto:
 	proto_unregister(&xtcp_prot);
+exit_req:
+	xtcp_req_cache_exit();
 exit_tw:
 	xtcp_tw_cache_exit();
 	return err;
@@ -165,6 +171,7 @@ static void __exit xtcp_exit(void)
 	unregister_pernet_subsys(&xtcp_net_ops);
 	rcu_barrier();
 	proto_unregister(&xtcp_prot);
+	xtcp_req_cache_exit();
 	xtcp_tw_cache_exit();
 }
 

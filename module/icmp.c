@@ -13,9 +13,9 @@
  *   error fails the connection at once, as TCP's connect() does, with the
  *   errno of icmp_err_convert[] (ECONNREFUSED for port unreachable,
  *   ENOPROTOOPT for protocol unreachable, EHOSTUNREACH...);
- * - a listener's child in SYN_RECV ends on an error that says the peer is
- *   unreachable (net/host unreachable, time exceeded, parameter problem),
- *   as tcp_req_err();
+ * - a listener's request (or child) in SYN_RECV ends on an error that says
+ *   the peer is unreachable (net/host unreachable, time exceeded,
+ *   parameter problem), as tcp_req_err();
  * - a synchronised connection keeps trying (RFC 1122 4.2.3.9): the error
  *   is soft, kept in sk_err_soft and reported when the connection times
  *   out (instead of ETIMEDOUT).
@@ -93,6 +93,33 @@ static bool xtcp_icmp_ends_child(int type, int code)
 		(code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH));
 }
 
+/*
+ * An error about a SYN-ACK of a listener's request: it must quote the
+ * request's ISN (RFC 5927), and it ends the request when the peer is
+ * unreachable (ListenDrops, as tcp_req_err()). Return: false when no
+ * request matches.
+ */
+static bool xtcp_req_err(struct net *net, const struct iphdr *iph,
+			 const struct tcphdr *th, int type, int code)
+{
+	struct xtcp_request *req;
+	struct sock *sk;
+
+	sk = xtcp_lookup_listener(net, iph->saddr, th->source);
+	if (!sk)
+		return false;
+	req = xtcp_req_lookup(sk, iph->saddr, iph->daddr, th->dest);
+	sock_put(sk);
+	if (!req)
+		return false;
+	if (ntohl(th->seq) != req->iss)
+		XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOWICMPS);
+	else if (xtcp_icmp_ends_child(type, code) && xtcp_req_unlink(req))
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+	xtcp_req_put(req);
+	return true;
+}
+
 /* The negative errno an ICMP error stands for; 0 when it is none for xtcp */
 static int xtcp_icmp_errno(int type, int code)
 {
@@ -150,6 +177,8 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	sk = xtcp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
 				     th->source);
 	if (!sk) {
+		if (xtcp_req_err(net, iph, th, type, code))
+			return 0;
 		__ICMP_INC_STATS(net, ICMP_MIB_INERRORS);
 		return -ENOENT;
 	}

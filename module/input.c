@@ -16,19 +16,21 @@
 #include "xtcp.h"
 
 /**
- * xtcp_parse_options() - read the options of a SYN
+ * xtcp_parse_syn_options() - read the options of a SYN
  * @skb: the segment, with its TCP header linear
- * @xs: the socket to record the peer's MSS and window scale in
+ * @opts: filled in with the peer's MSS (0 when absent) and window scale
  *
  * Options xtcp does not implement are skipped; a malformed option list
  * ends the parse.
  */
-void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
+void xtcp_parse_syn_options(const struct sk_buff *skb,
+			    struct xtcp_syn_options *opts)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	const u8 *p = (const u8 *)(th + 1);
 	int len = th->doff * 4 - XTCP_HDR_LEN;
 
+	memset(opts, 0, sizeof(*opts));
 	while (len > 0) {
 		u8 kind = p[0], olen;
 
@@ -48,13 +50,31 @@ void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
 			u16 mss = get_unaligned_be16(p + 2);
 
 			if (mss)
-				xs->rx_mss = max_t(u16, mss, XTCP_MIN_MSS);
+				opts->mss = max_t(u16, mss, XTCP_MIN_MSS);
 		} else if (kind == XTCPOPT_WINDOW && olen == XTCPOLEN_WINDOW) {
-			xs->wscale_ok = 1;
-			xs->snd_wscale = min_t(u8, p[2], XTCP_MAX_WSCALE);
+			opts->wscale_ok = 1;
+			opts->snd_wscale = min_t(u8, p[2], XTCP_MAX_WSCALE);
 		}
 		p += olen;
 		len -= olen;
+	}
+}
+
+/**
+ * xtcp_parse_options() - read the options of a SYN into a socket
+ * @skb: the segment, with its TCP header linear
+ * @xs: the socket to record the peer's MSS and window scale in
+ */
+void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
+{
+	struct xtcp_syn_options opts;
+
+	xtcp_parse_syn_options(skb, &opts);
+	if (opts.mss)
+		xs->rx_mss = opts.mss;
+	if (opts.wscale_ok) {
+		xs->wscale_ok = 1;
+		xs->snd_wscale = opts.snd_wscale;
 	}
 }
 
@@ -916,8 +936,13 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	}
 	sk = xtcp_lookup_listener(net, iph->daddr, th->dest);
 	if (sk) {
-		xtcp_listen_rcv(sk, skb);
+		struct sock *child = xtcp_listen_rcv(sk, skb);
+
 		sock_put(sk);
+		if (child) {
+			xtcp_rcv_established_path(child, skb);
+			sock_put(child);
+		}
 		return 0;
 	}
 

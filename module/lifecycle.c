@@ -133,6 +133,9 @@ void xtcp_init_sock(struct sock *sk)
 	INIT_LIST_HEAD(&xs->accept_queue);
 	INIT_LIST_HEAD(&xs->queue_node);
 	xs->syn_qlen = 0;
+	xs->req_hash = NULL;
+	xs->req_hash_mask = 0;
+	xs->cookie_stamp = 0;
 	xs->parent = NULL;
 	skb_queue_head_init(&xs->ofo_queue);
 	xtcp_init_timers(sk);

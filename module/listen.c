@@ -2,12 +2,15 @@
 /*
  * xtcp listeners: the SYN queue, the accept queue and child sockets.
  *
- * A SYN to a listener creates a child socket in SYN_RECV at once (a clone
- * of the listener), enters it in the connection table and puts it on the
- * listener's SYN queue; the child then retransmits its SYN-ACK on its own
- * timer. The final ACK of the handshake finds the child in the connection
- * table, and the child moves to the accept queue. Both queues are bounded
- * by the listen() backlog.
+ * A SYN to a listener leaves a small request (request.c) that answers
+ * with SYN-ACK and retransmits it; when the SYN queue is full, a SYN
+ * cookie (syncookies.c) answers instead and nothing is kept. The ACK that
+ * completes a handshake, of a request or of a valid cookie, creates the
+ * child socket (a clone of the listener) in SYN_RECV, enters it in the
+ * connection table and on the SYN queue, and the child processes that ACK
+ * at once: it moves to ESTABLISHED and to the accept queue. Both queues
+ * are bounded by the listen() backlog, the SYN queue by max_syn_backlog
+ * too.
  *
  * A child on a queue holds a reference on its listener, and the queue
  * holds a reference on the child. Whoever takes a child off a queue
@@ -35,14 +38,21 @@ int xtcp_listen_start(struct sock *sk, int backlog)
 
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	sk->sk_ack_backlog = 0;
+	err = xtcp_req_table_alloc(sk);
+	if (err)
+		return err;
 	if (!inet_sk(sk)->inet_num) {
 		err = xtcp_bind_port(sk, 0);
 		if (err)
-			return err;
+			goto free_table;
 	}
 	err = xtcp_listen_hash(sk);
-	if (err && !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+	if (!err)
+		return 0;
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		xtcp_unbind_port(sk);
+free_table:
+	xtcp_req_table_free(sk);
 	return err;
 }
 
@@ -82,6 +92,8 @@ void xtcp_listen_stop(struct sock *sk)
 	spin_unlock_bh(&xs->queue_lock);
 
 	xtcp_unhash(sk);
+	xtcp_req_purge(sk);
+	xtcp_req_table_free(sk);
 	list_for_each_entry_safe(cxs, tmp, &children, queue_node) {
 		list_del_init(&cxs->queue_node);
 		xtcp_child_abort(&cxs->inet.sk, sk);
@@ -89,46 +101,52 @@ void xtcp_listen_stop(struct sock *sk)
 }
 
 /*
- * Set up a fresh clone of @parent as the passive end of the connection
- * that @skb (a SYN) opens, per RFC 9293 3.10.7.2.
+ * Set up a fresh clone of @parent as the passive end of the handshake
+ * that @req describes, per RFC 9293 3.10.7.2: its SYN-ACK is out, and the
+ * ACK that completes it is about to be processed by the child.
  */
 static int xtcp_child_init(struct sock *child, struct sock *parent,
-			   struct sk_buff *skb)
+			   const struct xtcp_request *req)
 {
-	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(child);
 	struct inet_sock *inet = inet_sk(child);
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
 	int err;
 
 	INIT_HLIST_NODE(&child->sk_bind_node);
 	RCU_INIT_POINTER(inet->inet_opt, NULL);
 	inet->mc_list = NULL;
 	atomic_set(&inet->inet_id, get_random_u16());
-	inet->inet_daddr = iph->saddr;
-	inet->inet_dport = th->source;
-	inet->inet_saddr = iph->daddr;
-	child->sk_rcv_saddr = iph->daddr;
+	inet->inet_daddr = req->raddr;
+	inet->inet_dport = req->rport;
+	inet->inet_saddr = req->laddr;
+	child->sk_rcv_saddr = req->laddr;
 	child->sk_ack_backlog = 0;
 	child->sk_max_ack_backlog = 0;
 	child->sk_state = TCP_SYN_RECV;
 
 	xtcp_init_sock(child);
-	xtcp_parse_options(skb, xs);
-	xs->irs = cb->seq;
-	xs->rcv_nxt = cb->seq + 1;
-	xs->snd_wnd = ntohs(th->window);
-	xs->snd_wl1 = cb->seq;
-	xs->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
-	xs->snd_una = xs->iss;
-	xs->snd_nxt = xs->iss + 1;
+	xs->rx_mss = req->rx_mss;
+	xs->wscale_ok = req->wscale_ok;
+	xs->snd_wscale = req->snd_wscale;
+	xs->irs = req->irs;
+	xs->rcv_nxt = req->irs + 1;
+	xs->snd_wnd = req->snd_wnd;
+	xs->snd_wl1 = req->irs;
+	xs->iss = req->iss;
+	xs->snd_una = req->iss;
+	xs->snd_nxt = req->iss + 1;
 	xs->segs_in = 1;
+	xs->segs_out = 1 + req->retrans;
+	xs->total_retrans = req->retrans;
+	xs->retransmits = req->retrans;
+	xs->backoff = req->retrans;
+	xs->syn_sent_us = req->sent_us;
 
 	err = xtcp_route(child);
 	if (err)
 		return err;
 	xtcp_synchronize(child);
+	xs->rcv_wnd = req->rcv_wnd;
 	return xtcp_ehash_child(child);
 }
 
@@ -143,80 +161,225 @@ static void xtcp_child_discard(struct sock *child)
 }
 
 /*
- * RFC 9293 3.10.7.2, LISTEN state, a SYN: create the child, queue it and
- * answer with SYN-ACK. Called without the listener's lock; the listener's
- * queue_lock orders this against listen() and close().
+ * The handshake of @req completes: create its child socket, in SYN_RECV
+ * on the listener's SYN queue, with the SYN-ACK timer of the request
+ * still running should the ACK not be taken after all.
+ *
+ * Return: the child, unlocked, with a reference for the caller; or NULL.
+ */
+static struct sock *xtcp_child_create(struct sock *sk,
+				      const struct xtcp_request *req)
+{
+	struct xtcp_sock *lxs = xtcp_sk(sk);
+	struct sock *child;
+
+	child = sk_clone_lock(sk, GFP_ATOMIC);
+	if (!child)
+		return NULL;
+	/* sk_clone_lock() returns the child bh-locked */
+	__acquire(&child->sk_lock.slock);
+	if (xtcp_child_init(child, sk, req)) {
+		xtcp_child_discard(child);
+		return NULL;
+	}
+
+	spin_lock(&lxs->queue_lock);
+	if (sk->sk_state != TCP_LISTEN) {
+		spin_unlock(&lxs->queue_lock);
+		xtcp_child_discard(child);
+		return NULL;
+	}
+	sock_hold(sk);
+	xtcp_sk(child)->parent = sk;
+	list_add_tail(&xtcp_sk(child)->queue_node, &lxs->syn_queue);
+	lxs->syn_qlen++;
+	spin_unlock(&lxs->queue_lock);
+
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PASSIVEOPENS);
+	xtcp_arm_retrans_timer(child);
+	bh_unlock_sock(child);
+	return child;
+}
+
+/* The SYN queue holds at most max(backlog, 8) and max_syn_backlog */
+static bool xtcp_syn_queue_full(const struct sock *sk)
+{
+	u32 limit = max_t(u32, READ_ONCE(sk->sk_max_ack_backlog), 8);
+
+	limit = min_t(u32, limit, XTCP_SYSCTL(sk, max_syn_backlog));
+	return READ_ONCE(xtcp_sk(sk)->syn_qlen) >= limit;
+}
+
+/* Answer @skb, a SYN, with a SYN cookie and keep nothing (RFC 4987 3.6) */
+static void xtcp_listen_cookie_synack(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_request req;
+	u16 mss;
+
+	xtcp_req_init(&req, sk, skb);
+	req.iss = xtcp_cookie_make(sk, skb, &mss);
+	req.rx_mss = mss;
+	/* Without timestamps a cookie has no room for the window scale */
+	req.wscale_ok = 0;
+	req.snd_wscale = 0;
+	if (!xtcp_req_send_synack(&req))
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SYNCOOKIESSENT);
+}
+
+/*
+ * RFC 9293 3.10.7.2, LISTEN state, a SYN: keep a request and answer with
+ * a SYN-ACK; with the SYN queue full (or syncookies 2), answer with a
+ * cookie instead and keep nothing. Called without the listener's lock;
+ * its queue_lock orders this against listen() and close().
  */
 static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
+	int cookies = XTCP_SYSCTL(sk, syncookies);
 	struct net *net = sock_net(sk);
-	struct sock *child;
-	u32 limit;
 
 	if (sk_acceptq_is_full(sk)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		goto drop;
 	}
-	limit = max_t(u32, READ_ONCE(sk->sk_max_ack_backlog), 8);
-	if (READ_ONCE(xs->syn_qlen) >= limit)
-		goto drop;
-
-	child = sk_clone_lock(sk, GFP_ATOMIC);
-	if (!child)
-		goto drop;
-	/* sk_clone_lock() returns the child bh-locked */
-	__acquire(&child->sk_lock.slock);
-	if (xtcp_child_init(child, sk, skb)) {
-		xtcp_child_discard(child);
-		goto drop;
+	if (cookies == 2) {
+		xtcp_listen_cookie_synack(sk, skb);
+		return;
 	}
-
-	spin_lock(&xs->queue_lock);
-	if (sk->sk_state != TCP_LISTEN) {
-		spin_unlock(&xs->queue_lock);
-		xtcp_child_discard(child);
-		goto drop;
+	if (xtcp_syn_queue_full(sk)) {
+		if (!cookies) {
+			XTCP_INC_STATS(net, XTCP_MIB_REQQFULLDROP);
+			goto drop;
+		}
+		XTCP_INC_STATS(net, XTCP_MIB_REQQFULLDOCOOKIES);
+		xtcp_listen_cookie_synack(sk, skb);
+		return;
 	}
-	sock_hold(sk);
-	xtcp_sk(child)->parent = sk;
-	list_add_tail(&xtcp_sk(child)->queue_node, &xs->syn_queue);
-	xs->syn_qlen++;
-	spin_unlock(&xs->queue_lock);
-
-	XTCP_INC_STATS(net, XTCP_MIB_PASSIVEOPENS);
-	xtcp_sk(child)->syn_sent_us = xtcp_clock_us();
-	xtcp_send_synack(child);
-	xtcp_reset_retrans_timer(child, xtcp_sk(child)->rto);
-	bh_unlock_sock(child);
-	sock_put(child);
-	return;
+	if (xtcp_req_syn(sk, skb))
+		return;
 drop:
 	XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+}
+
+/*
+ * A segment for the handshake of @req (RFC 9293 3.10.7.4, SYN_RECV, and
+ * RFC 5961): a retransmitted SYN gets the SYN-ACK again, a reset with the
+ * exact sequence number ends the request, an ACK of something else gets a
+ * reset, and an acceptable ACK completes the handshake, unless the accept
+ * queue is full: then it is dropped and the request's timer goes on.
+ *
+ * Return: the new child, referenced, which is to process @skb; or NULL
+ * with @skb used up.
+ */
+static struct sock *xtcp_req_rcv(struct sock *sk, struct xtcp_request *req,
+				 struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct net *net = sock_net(sk);
+	struct sock *child;
+	u32 rcv_nxt = req->irs + 1;
+
+	if (cb->flags & XTCPHDR_RST) {
+		if (cb->seq == rcv_nxt)
+			xtcp_req_unlink(req);
+		goto out;
+	}
+	if (cb->flags & XTCPHDR_SYN) {
+		if (cb->flags & XTCPHDR_ACK)
+			xtcp_v4_send_reset(net, skb);
+		else
+			xtcp_req_send_synack(req);
+		goto out;
+	}
+	if (!(cb->flags & XTCPHDR_ACK)) {
+		XTCP_INC_STATS(net, XTCP_MIB_NOACKDROPS);
+		goto out;
+	}
+	if (cb->ack_seq != req->iss + 1) {
+		xtcp_v4_send_reset(net, skb);
+		goto out;
+	}
+	if (xtcp_before(cb->seq, rcv_nxt) ||
+	    !xtcp_before(cb->seq, rcv_nxt + max_t(u32, req->rcv_wnd, 1))) {
+		XTCP_INC_STATS(net, XTCP_MIB_SEQOUTOFWINDOW);
+		xtcp_v4_send_reply(net, req->laddr, req->raddr, req->lport,
+				   req->rport, req->iss + 1, rcv_nxt,
+				   XTCPHDR_ACK, req->rcv_wnd);
+		goto out;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		goto out;
+	}
+	if (!xtcp_req_unlink(req))
+		goto out;
+	child = xtcp_child_create(sk, req);
+	if (child)
+		return child;
+	XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+out:
+	consume_skb(skb);
+	return NULL;
+}
+
+/*
+ * An ACK for a listener that has no request for it: the handshake of a
+ * SYN cookie completes (RFC 4987 3.6), or it gets a reset.
+ */
+static struct sock *xtcp_listen_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_request req;
+	struct sock *child;
+
+	if (!(XTCP_SKB_CB(skb)->flags & XTCPHDR_SYN) &&
+	    xtcp_cookie_check(sk, skb, &req)) {
+		if (sk_acceptq_is_full(sk)) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LISTENOVERFLOWS);
+			goto drop;
+		}
+		child = xtcp_child_create(sk, &req);
+		if (child)
+			return child;
+drop:
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LISTENDROPS);
+		consume_skb(skb);
+		return NULL;
+	}
+	xtcp_v4_send_reset(sock_net(sk), skb);
+	consume_skb(skb);
+	return NULL;
 }
 
 /**
  * xtcp_listen_rcv() - a segment for a listener (RFC 9293 3.10.7.2)
  * @sk: the listener, referenced, not locked
- * @skb: the segment; consumed
+ * @skb: the segment
  *
- * Return: 0.
+ * Return: a new child, referenced, that is to process @skb as any
+ * connection's segment; or NULL, and @skb is used up.
  */
-int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+struct sock *xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	u8 flags = XTCP_SKB_CB(skb)->flags;
+	struct xtcp_request *req;
+	struct sock *child;
 
+	req = xtcp_req_lookup(sk, ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
+			      tcp_hdr(skb)->source);
+	if (req) {
+		child = xtcp_req_rcv(sk, req, skb);
+		xtcp_req_put(req);
+		return child;
+	}
 	if (flags & XTCPHDR_RST)
 		goto out;
-	if (flags & XTCPHDR_ACK) {
-		xtcp_v4_send_reset(sock_net(sk), skb);
-		goto out;
-	}
+	if (flags & XTCPHDR_ACK)
+		return xtcp_listen_ack(sk, skb);
 	if ((flags & XTCPHDR_SYN) && !(flags & XTCPHDR_FIN))
 		xtcp_listen_syn(sk, skb);
 out:
 	consume_skb(skb);
-	return 0;
+	return NULL;
 }
 
 /**

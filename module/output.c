@@ -530,6 +530,106 @@ void xtcp_skb_entail(struct sock *sk, struct sk_buff *skb, u8 flags)
 		xs->send_head = skb;
 }
 
+/*
+ * Send a segment that belongs to no socket along the flow @fl4 (its
+ * addresses and ports are the segment's), with @optlen bytes of options.
+ */
+static int xtcp_v4_xmit_reply(struct net *net, struct flowi4 *fl4, u32 seq,
+			      u32 ack, u8 flags, u16 window, const u8 *opt,
+			      unsigned int optlen)
+{
+	struct sk_buff *skb;
+	struct rtable *rt;
+	struct tcphdr *th;
+	struct iphdr *iph;
+	int err;
+
+	rt = ip_route_output_key(net, fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return -ENOBUFS;
+	}
+	th = xtcp_push_header(skb, fl4->fl4_sport, fl4->fl4_dport, seq, ack,
+			      flags, window, optlen);
+	if (optlen)
+		memcpy(th + 1, opt, optlen);
+	xtcp_checksum(skb, fl4->saddr, fl4->daddr);
+
+	skb_dst_set(skb, &rt->dst);
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) >> 2;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = xtcp_ipproto;
+	iph->saddr = fl4->saddr;
+	iph->daddr = fl4->daddr;
+	iph->tot_len = htons(skb->len);
+	ip_select_ident(net, skb, NULL);
+	skb->protocol = htons(ETH_P_IP);
+
+	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
+	if (flags & XTCPHDR_RST)
+		XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
+	err = ip_local_out(net, NULL, skb);
+	return net_xmit_eval(err);
+}
+
+/**
+ * xtcp_req_send_synack() - send (or resend) the SYN-ACK of a request
+ * @req: the request, or a cookie's stand-in for one
+ *
+ * The MSS announced is the route's, clamped by the listener's XTCP_MAXSEG
+ * and the peer's MSS, as a child socket's would be; window scaling is
+ * offered only if the peer's SYN did.
+ *
+ * Return: 0 or a negative errno.
+ */
+int xtcp_req_send_synack(const struct xtcp_request *req)
+{
+	const struct sock *sk = req->listener;
+	u16 user_mss = READ_ONCE(xtcp_sk(sk)->user_mss);
+	struct net *net = sock_net(sk);
+	u8 opt[XTCPOLEN_MSS + 1 + XTCPOLEN_WINDOW];
+	unsigned int optlen = XTCPOLEN_MSS;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int mss;
+
+	flowi4_init_output(&fl4, READ_ONCE(sk->sk_bound_dev_if),
+			   READ_ONCE(sk->sk_mark), 0, RT_SCOPE_UNIVERSE,
+			   xtcp_ipproto, 0, req->raddr, req->laddr, req->rport,
+			   req->lport, sk->sk_uid);
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	mss = dst_mtu(&rt->dst) - sizeof(struct iphdr) - XTCP_HDR_LEN;
+	ip_rt_put(rt);
+	if (user_mss && user_mss < mss)
+		mss = user_mss;
+	if (req->rx_mss && req->rx_mss < mss)
+		mss = req->rx_mss;
+
+	opt[0] = XTCPOPT_MSS;
+	opt[1] = XTCPOLEN_MSS;
+	put_unaligned_be16(max(mss, XTCP_MIN_MSS), opt + 2);
+	if (req->wscale_ok) {
+		opt[4] = XTCPOPT_NOP;
+		opt[5] = XTCPOPT_WINDOW;
+		opt[6] = XTCPOLEN_WINDOW;
+		opt[7] = XTCP_RCV_WSCALE;
+		optlen += 1 + XTCPOLEN_WINDOW;
+	}
+	return xtcp_v4_xmit_reply(net, &fl4, req->iss, req->irs + 1,
+				  XTCPHDR_SYN | XTCPHDR_ACK, req->rcv_wnd,
+				  opt, optlen);
+}
+
 /**
  * xtcp_v4_send_reply() - send a segment that belongs to no socket
  * @net: namespace
@@ -548,43 +648,11 @@ void xtcp_v4_send_reply(struct net *net, __be32 saddr, __be32 daddr,
 			__be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
 			u16 window)
 {
-	struct sk_buff *skb;
-	struct rtable *rt;
 	struct flowi4 fl4;
-	struct iphdr *iph;
 
 	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
 			   daddr, saddr, dport, sport, sock_net_uid(net, NULL));
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return;
-	skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
-	xtcp_push_header(skb, sport, dport, seq, ack, flags, window, 0);
-	xtcp_checksum(skb, fl4.saddr, fl4.daddr);
-
-	skb_dst_set(skb, &rt->dst);
-	iph = skb_push(skb, sizeof(*iph));
-	skb_reset_network_header(skb);
-	iph->version = 4;
-	iph->ihl = sizeof(*iph) >> 2;
-	iph->tos = 0;
-	iph->frag_off = htons(IP_DF);
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
-	iph->protocol = xtcp_ipproto;
-	iph->saddr = fl4.saddr;
-	iph->daddr = fl4.daddr;
-	iph->tot_len = htons(skb->len);
-	ip_select_ident(net, skb, NULL);
-	skb->protocol = htons(ETH_P_IP);
-
-	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
-	if (flags & XTCPHDR_RST)
-		XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
-	ip_local_out(net, NULL, skb);
+	xtcp_v4_xmit_reply(net, &fl4, seq, ack, flags, window, NULL, 0);
 }
 
 /**

@@ -52,6 +52,11 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_NOACKDROPS]		= "NoAckDrops",
 	[XTCP_MIB_TWOVERFLOW]		= "TWOverflow",
 	[XTCP_MIB_ABORTONMEMORY]	= "AbortOnMemory",
+	[XTCP_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
+	[XTCP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
+	[XTCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	[XTCP_MIB_REQQFULLDROP]		= "ReqQFullDrop",
+	[XTCP_MIB_REQQFULLDOCOOKIES]	= "ReqQFullDoCookies",
 };
 
 static const char * const xtcp_state_names[] = {
@@ -161,8 +166,10 @@ static int xtcp_sockets_show(struct seq_file *seq, void *v)
 	seq_puts(seq, "sl local_address remote_address state tx_queue rx_queue timer expires_ms retransmits uid inode\n");
 	spin_lock_bh(&xn->lock);
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
-		sk_nulls_for_each(sk, node, &xn->lhash[i])
+		sk_nulls_for_each(sk, node, &xn->lhash[i]) {
 			xtcp_sock_row(seq, sk, sl++);
+			xtcp_req_rows(seq, sk, &sl);
+		}
 	for (i = 0; i <= xn->ehash_mask; i++)
 		sk_nulls_for_each(sk, node, &xn->ehash[i])
 			xtcp_sock_row(seq, sk, sl++);

@@ -16,6 +16,7 @@ static int xtcp_retries_max = 255;
 static int xtcp_ms_max = 3600 * 1000;
 static int xtcp_rto_floor_ms = 1;
 static int xtcp_int_max = INT_MAX;
+static int xtcp_two = 2;
 
 static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.msl_ms		= 30000,
@@ -31,6 +32,8 @@ static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.invalid_ratelimit = 500,
 	.max_tw_buckets	= 262144,
 	.max_orphans	= 65536,
+	.syncookies	= 1,
+	.max_syn_backlog = 4096,
 };
 
 #define XTCP_SYSCTL_ENTRY(field, lo, hi)				\
@@ -58,6 +61,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_ENTRY(invalid_ratelimit, &xtcp_zero, &xtcp_ms_max),
 	XTCP_SYSCTL_ENTRY(max_tw_buckets, &xtcp_zero, &xtcp_int_max),
 	XTCP_SYSCTL_ENTRY(max_orphans, &xtcp_zero, &xtcp_int_max),
+	XTCP_SYSCTL_ENTRY(syncookies, &xtcp_zero, &xtcp_two),
+	XTCP_SYSCTL_ENTRY(max_syn_backlog, &xtcp_one, &xtcp_int_max),
 	{ }
 };
 

@@ -12,6 +12,7 @@
 #include <linux/timer.h>
 #include <linux/skbuff.h>
 #include <linux/percpu.h>
+#include <linux/siphash.h>
 #include <linux/version.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
@@ -19,6 +20,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/xtcp.h>
+
+struct seq_file;
 #ifdef XTCP_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
@@ -138,6 +141,13 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
  *	namespace had max_tw_buckets entries
  * @XTCP_MIB_ABORTONMEMORY: connections reset at close() because the
  *	namespace had max_orphans orphans
+ * @XTCP_MIB_SYNCOOKIESSENT: SYN-ACKs sent with a SYN cookie (RFC 4987)
+ * @XTCP_MIB_SYNCOOKIESRECV: ACKs with a valid SYN cookie, which opened a
+ *	connection
+ * @XTCP_MIB_SYNCOOKIESFAILED: ACKs to a listener whose cookie did not check
+ * @XTCP_MIB_REQQFULLDROP: SYNs dropped on a full SYN queue, syncookies off
+ * @XTCP_MIB_REQQFULLDOCOOKIES: SYNs answered with a cookie because the SYN
+ *	queue was full
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -181,6 +191,11 @@ enum xtcp_mib_field {
 	XTCP_MIB_NOACKDROPS,
 	XTCP_MIB_TWOVERFLOW,
 	XTCP_MIB_ABORTONMEMORY,
+	XTCP_MIB_SYNCOOKIESSENT,
+	XTCP_MIB_SYNCOOKIESRECV,
+	XTCP_MIB_SYNCOOKIESFAILED,
+	XTCP_MIB_REQQFULLDROP,
+	XTCP_MIB_REQQFULLDOCOOKIES,
 	__XTCP_MIB_MAX
 };
 
@@ -207,6 +222,9 @@ struct xtcp_mib {
  * @invalid_ratelimit: ms between replies to one socket's invalid segments
  * @max_tw_buckets: TIME_WAIT entries at most
  * @max_orphans: orphaned connections at most
+ * @syncookies: 0 never, 1 when the SYN queue is full, 2 always answer a SYN
+ *	with a SYN cookie (RFC 4987), as tcp_syncookies
+ * @max_syn_backlog: requests at most in one listener's SYN queue
  */
 struct xtcp_sysctl {
 	int msl_ms;
@@ -222,6 +240,8 @@ struct xtcp_sysctl {
 	int invalid_ratelimit;
 	int max_tw_buckets;
 	int max_orphans;
+	int syncookies;
+	int max_syn_backlog;
 };
 
 /**
@@ -243,6 +263,8 @@ struct xtcp_sysctl {
  * @challenge_budget: challenge ACKs still allowed in that second
  * @tw_count: TIME_WAIT entries in @twhash, under @lock
  * @orphans: connections closed by their user and not yet CLOSED
+ * @cookie_key: secret of the SYN cookies, chosen when the namespace is
+ *	created
  */
 struct xtcp_net {
 	spinlock_t lock;	/* serialises changes to every table below */
@@ -260,6 +282,63 @@ struct xtcp_net {
 	u32 challenge_budget;
 	int tw_count;
 	atomic_t orphans;
+	siphash_key_t cookie_key;
+};
+
+/**
+ * struct xtcp_syn_options - what the options of a SYN announce
+ * @mss: the peer's MSS, 0 when absent
+ * @snd_wscale: the peer's window scale
+ * @wscale_ok: the window scale option was present
+ */
+struct xtcp_syn_options {
+	u16 mss;
+	u8 snd_wscale;
+	u8 wscale_ok;
+};
+
+/**
+ * struct xtcp_request - a handshake in SYN_RECV, kept without a socket
+ * @node: link in its listener's xtcp_sock.req_hash
+ * @listener: the listener, referenced
+ * @laddr: local address (the SYN's destination)
+ * @raddr: remote address
+ * @lport: local port
+ * @rport: remote port
+ * @iss: our initial sequence number
+ * @irs: the peer's initial sequence number
+ * @snd_wnd: window field of the peer's SYN (never scaled)
+ * @rcv_wnd: window we advertise in the SYN-ACK
+ * @rx_mss: MSS the peer announced, 0 when absent
+ * @snd_wscale: the peer's window scale
+ * @wscale_ok: the peer's SYN offered window scaling
+ * @retrans: SYN-ACK retransmissions so far
+ * @sent_us: when the first SYN-ACK went out, for an RTT sample
+ * @refcnt: one for the listener's table, one for the pending timer, one
+ *	per user
+ * @timer: retransmits the SYN-ACK; drops the request after synack_retries
+ *
+ * A request is a few hundred bytes, a socket several kilobytes: a SYN only
+ * costs this much until its handshake completes (TCP's request_sock).
+ */
+struct xtcp_request {
+	struct hlist_node node;
+	struct sock *listener;
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+	u32 iss;
+	u32 irs;
+	u16 snd_wnd;
+	u16 rcv_wnd;
+	u16 rx_mss;
+	u8 snd_wscale;
+	u8 wscale_ok:1;
+	u8 retrans;
+	u64 sent_us;
+	refcount_t refcnt;
+	struct timer_list timer;
 };
 
 /**
@@ -412,10 +491,16 @@ enum {
  * @life_timer: keepalive (SO_KEEPALIVE); ends an orphaned FIN_WAIT2
  *	after fin_timeout_ms
  * @deferred: XTCP_*_DEFERRED bits
- * @queue_lock: protects @syn_queue, @accept_queue and children's @parent
+ * @queue_lock: protects @syn_queue, @req_hash, @accept_queue and
+ *	children's @parent
  * @syn_queue: a listener's children in SYN_RECV
+ * @req_hash: a listener's requests (struct xtcp_request) by remote address
+ *	and port
+ * @req_hash_mask: buckets of @req_hash less one
+ * @cookie_stamp: jiffies when the listener last sent a SYN cookie; cookie
+ *	ACKs are only looked at for a while after
  * @accept_queue: a listener's established children not yet accepted
- * @syn_qlen: length of @syn_queue
+ * @syn_qlen: requests in @req_hash plus children on @syn_queue
  * @parent: listener of a child still on one of its queues
  * @queue_node: a child's link in its listener's @syn_queue or @accept_queue
  *
@@ -439,6 +524,9 @@ struct xtcp_sock {
 
 	spinlock_t queue_lock;	/* protects syn_queue, accept_queue, parent */
 	struct list_head syn_queue;
+	struct hlist_head *req_hash;
+	u32 req_hash_mask;
+	unsigned long cookie_stamp;
 	struct list_head accept_queue;
 	u32 syn_qlen;
 	struct sock *parent;
@@ -581,6 +669,7 @@ void xtcp_v4_send_reply(struct net *net, __be32 saddr, __be32 daddr,
 			__be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
 			u16 window);
 void xtcp_send_fin(struct sock *sk);
+int xtcp_req_send_synack(const struct xtcp_request *req);
 u16 xtcp_mss_for_dst(struct sock *sk, struct dst_entry *dst);
 int xtcp_route(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
@@ -611,6 +700,8 @@ void xtcp_cong_init(struct xtcp_sock *xs);
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_parse_syn_options(const struct sk_buff *skb,
+			    struct xtcp_syn_options *opts);
 void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs);
 void xtcp_synchronize(struct sock *sk);
 
@@ -618,10 +709,31 @@ void xtcp_synchronize(struct sock *sk);
 int xtcp_v4_err(struct sk_buff *skb, u32 info);
 void xtcp_mtu_reduced(struct sock *sk);
 
+/* request.c */
+int xtcp_req_cache_init(void);
+void xtcp_req_cache_exit(void);
+int xtcp_req_table_alloc(struct sock *sk);
+void xtcp_req_table_free(struct sock *sk);
+void xtcp_req_purge(struct sock *sk);
+bool xtcp_req_syn(struct sock *sk, struct sk_buff *skb);
+struct xtcp_request *xtcp_req_lookup(struct sock *sk, __be32 laddr,
+				     __be32 raddr, __be16 rport);
+bool xtcp_req_unlink(struct xtcp_request *req);
+void xtcp_req_put(struct xtcp_request *req);
+void xtcp_req_init(struct xtcp_request *req, struct sock *sk,
+		   const struct sk_buff *skb);
+void xtcp_req_rows(struct seq_file *seq, struct sock *sk, int *sl);
+
+/* syncookies.c */
+void xtcp_cookie_init_net(struct xtcp_net *xn);
+u32 xtcp_cookie_make(struct sock *sk, const struct sk_buff *skb, u16 *mss);
+bool xtcp_cookie_check(struct sock *sk, const struct sk_buff *skb,
+		       struct xtcp_request *req);
+
 /* listen.c */
 int xtcp_listen_start(struct sock *sk, int backlog);
 void xtcp_listen_stop(struct sock *sk);
-int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+struct sock *xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
 int xtcp_child_established(struct sock *child);
 void xtcp_child_drop(struct sock *child);
 struct sock *xtcp_accept_wait(struct sock *sk, int flags, int *err);
