@@ -12,7 +12,8 @@
  * objects and leak reports by the runner; each cycle is marked in the
  * kernel log, so a report names its cycle and a long run shows its
  * progress in build/vm-NAME.dmesg. XTCP_RELOAD_CYCLES sets the number of
- * cycles (default 20).
+ * cycles (default 20). Deleting the namespaces with every state in them
+ * frees everything too.
  *
  * xtcp-test: alone (reloads the module)
  */
@@ -58,7 +59,8 @@ static bool slabs_left(void)
 	struct stat st;
 
 	return !stat("/sys/kernel/slab/XTCP", &st) ||
-	       !stat("/sys/kernel/slab/xtcp_tw", &st);
+	       !stat("/sys/kernel/slab/xtcp_tw", &st) ||
+	       !stat("/sys/kernel/slab/xtcp_request", &st);
 }
 
 FIXTURE_SETUP(reload)
@@ -241,6 +243,47 @@ TEST_F_TIMEOUT(reload, every_state_then_unload, 7200)
 	}
 	TH_LOG("%d cycles; unload waited at most %d ms for closed sockets",
 	       cycles, max_ms);
+}
+
+/*
+ * The users close every connection of every state gracefully and the
+ * namespaces are deleted: orphans (FIN_WAIT1, FIN_WAIT2, CLOSING,
+ * LAST_ACK) keep their namespace alive until they end, TIME_WAIT entries
+ * go when it goes, and the listener's requests with the listener. Then
+ * nothing of xtcp is left: the module unloads and leaves no slab cache.
+ * On the debug kernel, KASAN and the debug objects check that no timer
+ * runs on memory a namespace freed.
+ */
+TEST_F_TIMEOUT(reload, every_state_then_namespaces_deleted, 600)
+{
+	static const struct {
+		const char *name;
+		long value;
+	} fast[] = {
+		{ "retries2", 3 }, { "rto_max_ms", 1000 },
+		{ "fin_timeout_ms", 2000 }, { "synack_retries", 2 },
+	};
+	const char *why;
+	unsigned int i;
+	int ms;
+
+	ASSERT_EQ(0, xl_module_load());
+	for (i = 0; i < ARRAY_SIZE(fast); i++) {
+		ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, fast[i].name, fast[i].value));
+		ASSERT_EQ(0, xl_sysctl_set(XL_NS_B, fast[i].name, fast[i].value));
+	}
+	why = every_state(self);
+	ASSERT_EQ(NULL, why);
+	while (self->nfds)
+		close(self->fds[--self->nfds]);
+	ASSERT_EQ(0, xl_topo("clean"));
+
+	ms = xl_module_unload(120000 * xl_timeout_scale());
+	ASSERT_LE(0, ms)
+		TH_LOG("rmmod refused for 120 s after the namespaces went");
+	TH_LOG("namespaces deleted; every socket gone and unloaded after %d ms",
+	       ms);
+	ASSERT_FALSE(slabs_left());
 }
 
 XL_HARNESS_MAIN
