@@ -310,9 +310,13 @@ out:
 }
 
 /**
- * xtcp_req_purge() - drop every request of a listener that is closing
+ * xtcp_req_purge() - reset and drop every request of a listener that is
+ *	closing
  * @sk: the listener, already out of LISTEN, so nothing is added any more,
  *	and with its SYN queue's children taken off
+ *
+ * Each peer gets a reset at the sequence number it expects, so that a
+ * client whose final ACK was lost learns at once, as a child's would.
  */
 void xtcp_req_purge(struct sock *sk)
 {
@@ -334,6 +338,11 @@ void xtcp_req_purge(struct sock *sk)
 
 	hlist_for_each_entry_safe(req, tmp, &gone, node) {
 		hlist_del_init(&req->node);
+		local_bh_disable();
+		xtcp_v4_send_reply(sock_net(sk), req->laddr, req->raddr,
+				   req->lport, req->rport, req->iss + 1,
+				   req->irs + 1, XTCPHDR_RST | XTCPHDR_ACK, 0);
+		local_bh_enable();
 		xtcp_req_release(req);
 	}
 }
