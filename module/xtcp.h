@@ -12,6 +12,8 @@
 #include <linux/timer.h>
 #include <linux/skbuff.h>
 #include <linux/percpu.h>
+#include <linux/percpu_counter.h>
+#include <linux/rbtree.h>
 #include <linux/version.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
@@ -19,6 +21,9 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/xtcp.h>
+#ifdef XTCP_HAVE_PROTO_MEMORY_H
+#include <net/proto_memory.h>
+#endif
 #ifdef XTCP_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
@@ -138,6 +143,15 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
  *	namespace had max_tw_buckets entries
  * @XTCP_MIB_ABORTONMEMORY: connections reset at close() because the
  *	namespace had max_orphans orphans
+ * @XTCP_MIB_OFODROP: out-of-order segments dropped for lack of memory
+ * @XTCP_MIB_OFOMERGE: out-of-order segments dropped because queued data
+ *	covered them, or freed because a new segment covered them
+ * @XTCP_MIB_OFOPRUNED: times out-of-order data was freed to make room
+ * @XTCP_MIB_PRUNECALLED: times a segment did not fit the receive memory
+ *	and pruning was tried
+ * @XTCP_MIB_RCVPRUNED: times pruning could not make room for a segment
+ * @XTCP_MIB_MEMORYPRESSURES: times the namespace entered memory pressure
+ * @XTCP_MIB_MEMORYPRESSURESCHRONO: ms spent under memory pressure
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -181,6 +195,13 @@ enum xtcp_mib_field {
 	XTCP_MIB_NOACKDROPS,
 	XTCP_MIB_TWOVERFLOW,
 	XTCP_MIB_ABORTONMEMORY,
+	XTCP_MIB_OFODROP,
+	XTCP_MIB_OFOMERGE,
+	XTCP_MIB_OFOPRUNED,
+	XTCP_MIB_PRUNECALLED,
+	XTCP_MIB_RCVPRUNED,
+	XTCP_MIB_MEMORYPRESSURES,
+	XTCP_MIB_MEMORYPRESSURESCHRONO,
 	__XTCP_MIB_MAX
 };
 
@@ -207,6 +228,8 @@ struct xtcp_mib {
  * @invalid_ratelimit: ms between replies to one socket's invalid segments
  * @max_tw_buckets: TIME_WAIT entries at most
  * @max_orphans: orphaned connections at most
+ * @mem: memory of the namespace's xtcp sockets, in pages: below [0] no
+ *	pressure, above [1] pressure, above [2] nothing more (tcp_mem)
  */
 struct xtcp_sysctl {
 	int msl_ms;
@@ -222,6 +245,7 @@ struct xtcp_sysctl {
 	int invalid_ratelimit;
 	int max_tw_buckets;
 	int max_orphans;
+	long mem[3];
 };
 
 /**
@@ -243,6 +267,15 @@ struct xtcp_sysctl {
  * @challenge_budget: challenge ACKs still allowed in that second
  * @tw_count: TIME_WAIT entries in @twhash, under @lock
  * @orphans: connections closed by their user and not yet CLOSED
+ * @prot: xtcp_prot with this namespace's memory accounting; every socket
+ *	of the namespace points its sk_prot here (xtcp_mem_sock_init())
+ * @memory_allocated: pages charged to the namespace's sockets, less what
+ *	the CPUs hold in @memory_per_cpu_fw_alloc
+ * @memory_per_cpu_fw_alloc: pages charged or released on each CPU and not
+ *	yet added to @memory_allocated
+ * @sockets_allocated: xtcp sockets of the namespace, for the fair share
+ *	under pressure
+ * @memory_pressure: jiffies when memory pressure began, or 0
  */
 struct xtcp_net {
 	spinlock_t lock;	/* serialises changes to every table below */
@@ -260,6 +293,11 @@ struct xtcp_net {
 	u32 challenge_budget;
 	int tw_count;
 	atomic_t orphans;
+	struct proto prot;
+	atomic_long_t memory_allocated;
+	int __percpu *memory_per_cpu_fw_alloc;
+	struct percpu_counter sockets_allocated;
+	unsigned long memory_pressure;
 };
 
 /**
@@ -406,7 +444,8 @@ enum {
  * @keepalive_probes: unanswered keepalive probes before the connection drops
  * @keepalive_time: idle time before the first keepalive probe, jiffies
  * @keepalive_intvl: time between keepalive probes, jiffies
- * @ofo_queue: segments received out of order, sorted by sequence
+ * @ofo_queue: segments received out of order, an rbtree by sequence
+ * @ofo_last: the segment of @ofo_queue with the highest sequence
  * @retrans_timer: retransmits SYN, SYN-ACK, data and FIN, or probes a zero window
  * @delack_timer: sends a delayed ACK
  * @life_timer: keepalive (SO_KEEPALIVE); ends an orphaned FIN_WAIT2
@@ -431,7 +470,8 @@ struct xtcp_sock {
 	unsigned long keepalive_time;
 	unsigned long keepalive_intvl;
 
-	struct sk_buff_head ofo_queue;
+	struct rb_root ofo_queue;
+	struct sk_buff *ofo_last;
 	struct timer_list retrans_timer;
 	struct timer_list delack_timer;
 	struct timer_list life_timer;
@@ -526,6 +566,8 @@ static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
 #define XTCP_DEC_STATS(net, field) \
 	this_cpu_dec(xtcp_pernet(net)->mib->mibs[field])
+#define XTCP_ADD_STATS(net, field, val) \
+	this_cpu_add(xtcp_pernet(net)->mib->mibs[field], val)
 
 static inline int xtcp_sysctl(const struct sock *sk, size_t offset)
 {
@@ -613,6 +655,45 @@ int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs);
 void xtcp_synchronize(struct sock *sk);
+bool xtcp_queue_in_order(struct sock *sk, struct sk_buff *skb);
+
+/* ofo.c */
+bool xtcp_ofo_insert(struct sock *sk, struct sk_buff *skb,
+		     enum skb_drop_reason *reason);
+void xtcp_ofo_drain(struct sock *sk);
+bool xtcp_ofo_prune(struct sock *sk, const struct sk_buff *in_skb);
+void xtcp_ofo_purge(struct sock *sk);
+
+static inline bool xtcp_ofo_empty(const struct xtcp_sock *xs)
+{
+	return RB_EMPTY_ROOT(&xs->ofo_queue);
+}
+
+/* mem.c */
+int xtcp_mem_init_net(struct net *net);
+void xtcp_mem_exit_net(struct net *net);
+void xtcp_mem_defaults(long *mem);
+void xtcp_mem_sock_init(struct sock *sk);
+long xtcp_memory_allocated(struct xtcp_net *xn);
+void xtcp_wmem_charge_forced(struct sock *sk, struct sk_buff *skb);
+
+/* A segment joins the write queue, its memory scheduled (sk_wmem_schedule()) */
+static inline void xtcp_wmem_charge(struct sock *sk, const struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+}
+
+/*
+ * A segment leaves the write queue: it no longer counts in sk_wmem_queued
+ * nor in the namespace's memory (as tcp_wmem_free_skb()); the caller frees it
+ */
+static inline void xtcp_wmem_uncharge(struct sock *sk,
+				      const struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+}
 
 /* icmp.c */
 int xtcp_v4_err(struct sk_buff *skb, u32 info);
