@@ -58,11 +58,16 @@ static int __net_init xtcp_net_init(struct net *net)
 	err = xtcp_sysctl_init_net(net);
 	if (err)
 		goto free_mib;
-	err = xtcp_proc_init_net(net);
+	err = xtcp_mem_init_net(net);
 	if (err)
 		goto exit_sysctl;
+	err = xtcp_proc_init_net(net);
+	if (err)
+		goto exit_mem;
 	return 0;
 
+exit_mem:
+	xtcp_mem_exit_net(net);
 exit_sysctl:
 	xtcp_sysctl_exit_net(net);
 free_mib:
@@ -87,6 +92,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	struct xtcp_net *xn = xtcp_pernet(net);
 
 	xtcp_proc_exit_net(net);
+	xtcp_mem_exit_net(net);
 	xtcp_sysctl_exit_net(net);
 	free_percpu(xn->mib);
 	xtcp_table_exit(xn);

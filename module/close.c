@@ -65,7 +65,6 @@ static bool xtcp_too_many_orphans(struct sock *sk)
  */
 void xtcp_close(struct sock *sk, long timeout)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool unread;
 	int state;
 
@@ -73,7 +72,7 @@ void xtcp_close(struct sock *sk, long timeout)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	unread = !skb_queue_empty(&sk->sk_receive_queue);
 	skb_queue_purge(&sk->sk_receive_queue);
-	skb_queue_purge(&xs->ofo_queue);
+	xtcp_ofo_purge(sk);
 
 	if (sk->sk_state == TCP_LISTEN)
 		xtcp_listen_stop(sk);

@@ -294,7 +294,7 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
+		xtcp_wmem_uncharge(sk, skb);
 		consume_skb(skb);
 	}
 	if (sent_us && !retrans_acked)
@@ -463,7 +463,7 @@ static void xtcp_fin(struct sock *sk)
 	xs->rcv_nxt++;
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
-	skb_queue_purge(&xs->ofo_queue);
+	xtcp_ofo_purge(sk);
 	xtcp_send_ack(sk);
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
@@ -489,12 +489,17 @@ static u32 xtcp_data_end(const struct sk_buff *skb)
 	return XTCP_SKB_CB(skb)->seq + skb->len;
 }
 
-/*
- * Append an in-sequence segment (possibly overlapping rcv_nxt) to the
- * receive queue. Return: true when the skb was queued (and is now owned
- * by the queue).
+/**
+ * xtcp_queue_in_order() - append an in-sequence segment to the receive queue
+ * @sk: the socket
+ * @skb: the segment, its header pulled, charged to @sk when it has
+ *	payload; it may start before rcv_nxt (the overlap is trimmed)
+ *
+ * A FIN it carries is processed once its data is in.
+ *
+ * Return: true when the skb was queued (and is now owned by the queue).
  */
-static bool xtcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
+bool xtcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -520,74 +525,57 @@ static bool xtcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	return queued;
 }
 
-/* Move segments that became in-sequence from the out-of-order queue */
-static void xtcp_ofo_drain(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct sk_buff *skb;
-
-	while ((skb = skb_peek(&xs->ofo_queue))) {
-		if (xtcp_after(XTCP_SKB_CB(skb)->seq, xs->rcv_nxt))
-			break;
-		__skb_unlink(skb, &xs->ofo_queue);
-		if (!xtcp_after(XTCP_SKB_CB(skb)->end_seq, xs->rcv_nxt) ||
-		    !xtcp_queue_in_order(sk, skb))
-			kfree_skb(skb);
-	}
-}
-
 /*
- * Insert a segment beyond rcv_nxt in the out-of-order queue, sorted by
- * sequence number. A segment already covered is dropped; queued segments
- * it covers are dropped. Return: true when the skb was queued.
- */
-static bool xtcp_ofo_insert(struct sock *sk, struct sk_buff *skb)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	struct sk_buff *pos, *tmp;
-
-	skb_queue_reverse_walk(&xs->ofo_queue, pos) {
-		const struct xtcp_skb_cb *pcb = XTCP_SKB_CB(pos);
-
-		if (xtcp_after(cb->seq, pcb->seq))
-			break;
-	}
-	if (pos != (struct sk_buff *)&xs->ofo_queue) {
-		const struct xtcp_skb_cb *pcb = XTCP_SKB_CB(pos);
-
-		if (!xtcp_after(cb->end_seq, pcb->end_seq))
-			return false;
-	}
-	__skb_queue_after(&xs->ofo_queue, pos, skb);
-
-	while (!skb_queue_is_last(&xs->ofo_queue, skb)) {
-		tmp = skb->next;
-		if (xtcp_after(XTCP_SKB_CB(tmp)->end_seq, cb->end_seq))
-			break;
-		__skb_unlink(tmp, &xs->ofo_queue);
-		kfree_skb(tmp);
-	}
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOQUEUED);
-	return true;
-}
-
-/*
- * Receive memory for a segment. Data inside the window we advertised is
- * taken even beyond SO_RCVBUF, up to twice it, since the window promised
- * it: skbs can cost more memory than the payload/truesize ratio that sized
- * the window predicted. Other data must fit SO_RCVBUF.
+ * The socket's own limit on receive memory. Data inside the window we
+ * advertised is taken even beyond SO_RCVBUF, up to twice it, since the
+ * window promised it: skbs can cost more memory than the payload/truesize
+ * ratio that sized the window predicted. Other data must fit SO_RCVBUF.
  */
 static bool xtcp_rmem_admits(const struct sock *sk, const struct sk_buff *skb)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
-	int rmem = atomic_read(&sk->sk_rmem_alloc) + skb->truesize;
+	int rmem = atomic_read(&sk->sk_rmem_alloc);
 	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 
-	if (rmem <= rcvbuf)
+	if (rmem + skb->truesize <= rcvbuf)
 		return true;
-	return rmem <= 2 * rcvbuf &&
+	return (s64)rmem + skb->truesize <= 2 * (s64)rcvbuf &&
 	       !xtcp_after(xtcp_data_end(skb), xs->rcv_wup + xs->rcv_wnd);
+}
+
+/*
+ * Receive memory for a segment, as tcp_try_rmem_schedule(): within the
+ * socket's limit (xtcp_rmem_admits()) and the namespace's
+ * (sk_rmem_schedule() against net.xtcp.mem). When either refuses,
+ * out-of-order data beyond the segment is pruned from the far end until
+ * it fits. Return: true when the memory is scheduled; the caller charges
+ * it (skb_set_owner_r()).
+ */
+static bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	if (xtcp_rmem_admits(sk, skb) &&
+	    sk_rmem_schedule(sk, skb, skb->truesize))
+		return true;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNECALLED);
+	do {
+		if (!xtcp_ofo_prune(sk, skb)) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVPRUNED);
+			return false;
+		}
+	} while (!xtcp_rmem_admits(sk, skb) ||
+		 !sk_rmem_schedule(sk, skb, skb->truesize));
+	return true;
+}
+
+/* A segment refused for lack of memory: counted, answered with an ACK */
+static bool xtcp_rmem_drop(struct sock *sk, int mib,
+			   enum skb_drop_reason *reason)
+{
+	atomic_inc(&sk->sk_drops);
+	XTCP_INC_STATS(sock_net(sk), mib);
+	*reason = SKB_DROP_REASON_PROTO_MEM;
+	xtcp_send_ack(sk);
+	return false;
 }
 
 /*
@@ -596,9 +584,10 @@ static bool xtcp_rmem_admits(const struct sock *sk, const struct sk_buff *skb)
  * out-of-order data after it; data beyond rcv_nxt waits in the
  * out-of-order queue and is answered by an immediate duplicate ACK, as is
  * old data. Otherwise an ACK goes out for every second full segment or
- * from the delayed-ACK timer.
+ * from the delayed-ACK timer. Data that finds no memory is dropped
+ * (RcvQDrop in order, OfoDrop out of order) and the peer sends it again.
  *
- * Return: true when the skb was queued.
+ * Return: true when the skb was queued (or merged into a queued one).
  */
 static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
 			    enum skb_drop_reason *reason)
@@ -613,30 +602,25 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
 		xtcp_send_ack(sk);
 		return false;
 	}
-	if (skb->len && !xtcp_rmem_admits(sk, skb)) {
-		if (xtcp_after(cb->seq, xs->rcv_nxt) ||
-		    skb_queue_empty(&xs->ofo_queue)) {
-			atomic_inc(&sk->sk_drops);
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVQDROP);
-			*reason = SKB_DROP_REASON_PROTO_MEM;
-			xtcp_send_ack(sk);
-			return false;
-		}
-		skb_queue_purge(&xs->ofo_queue);
-	}
-	skb_set_owner_r(skb, sk);
+	/* Queued data keeps no route, as tcp_data_queue() */
+	skb_dst_drop(skb);
 	if (skb->len >= xs->rcv_mss && skb->truesize)
 		xs->rcv_ratio = clamp_t(u32, (skb->len << 8) / skb->truesize,
 					1, 255);
 
 	if (xtcp_after(cb->seq, xs->rcv_nxt)) {
-		queued = xtcp_ofo_insert(sk, skb);
-		if (!queued)
-			*reason = SKB_DROP_REASON_TCP_OFOMERGE;
+		if (!xtcp_rmem_schedule(sk, skb))
+			return xtcp_rmem_drop(sk, XTCP_MIB_OFODROP, reason);
+		queued = xtcp_ofo_insert(sk, skb, reason);
 		xtcp_send_ack(sk);
 		return queued;
 	}
 
+	if (skb->len) {
+		if (!xtcp_rmem_schedule(sk, skb))
+			return xtcp_rmem_drop(sk, XTCP_MIB_RCVQDROP, reason);
+		skb_set_owner_r(skb, sk);
+	}
 	queued = xtcp_queue_in_order(sk, skb);
 	xtcp_ofo_drain(sk);
 	if (queued)
@@ -644,8 +628,7 @@ static bool xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
 	/* A FIN that came in order was acknowledged at once */
 	if (sock_flag(sk, SOCK_DONE))
 		return queued;
-	if (!skb_queue_empty(&xs->ofo_queue) ||
-	    xs->rcv_nxt - xs->rcv_wup >= 2 * mss)
+	if (!xtcp_ofo_empty(xs) || xs->rcv_nxt - xs->rcv_wup >= 2 * mss)
 		xtcp_send_ack(sk);
 	else if (queued)
 		xtcp_schedule_ack(sk);

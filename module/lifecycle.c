@@ -68,7 +68,7 @@ void xtcp_done(struct sock *sk)
 	xtcp_set_state(sk, TCP_CLOSE);
 	xtcp_clear_timers(sk);
 	xtcp_write_queue_purge(sk);
-	skb_queue_purge(&xtcp_sk(sk)->ofo_queue);
+	xtcp_ofo_purge(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
@@ -95,7 +95,7 @@ void xtcp_write_queue_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
+		xtcp_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	xtcp_sk(sk)->send_head = NULL;
@@ -137,7 +137,9 @@ void xtcp_init_sock(struct sock *sk)
 	xs->req_hash_mask = 0;
 	xs->cookie_stamp = 0;
 	xs->parent = NULL;
-	skb_queue_head_init(&xs->ofo_queue);
+	xs->ofo_queue = RB_ROOT;
+	xs->ofo_last = NULL;
+	xtcp_mem_sock_init(sk);
 	xtcp_init_timers(sk);
 	xtcp_init_conn(sk);
 }
@@ -147,9 +149,13 @@ static void xtcp_sock_destruct(struct sock *sk)
 	WARN_ON_ONCE(!hlist_unhashed(&sk->sk_bind_node));
 	WARN_ON_ONCE(!hlist_nulls_unhashed(&sk->sk_nulls_node));
 	skb_queue_purge(&sk->sk_receive_queue);
-	skb_queue_purge(&xtcp_sk(sk)->ofo_queue);
+	xtcp_ofo_purge(sk);
 	xtcp_write_queue_purge(sk);
 	skb_queue_purge(&sk->sk_error_queue);
+	/* Give the namespace back the pages the socket still holds */
+	sk_mem_reclaim_final(sk);
+	WARN_ON_ONCE(sk->sk_forward_alloc);
+	sk_sockets_allocated_dec(sk);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
 }
@@ -207,5 +213,7 @@ int xtcp_create(struct net *net, struct socket *sock, int protocol, int kern)
 	xs->keepalive_intvl = XTCP_KEEPALIVE_INTVL;
 	xs->keepalive_probes = XTCP_KEEPALIVE_PROBES;
 	xtcp_init_sock(sk);
+	/* sk_clone_lock() counts a listener's children itself */
+	sk_sockets_allocated_inc(sk);
 	return 0;
 }

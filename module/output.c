@@ -331,7 +331,7 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	cb->end_seq = cb->seq + len;
 	cb->flags &= ~(XTCPHDR_FIN | XTCPHDR_PSH);
 	skb_trim(skb, len);
-	sk_wmem_queued_add(sk, tail->truesize);
+	xtcp_wmem_charge_forced(sk, tail);
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
 	return 0;
 }
@@ -502,6 +502,8 @@ void xtcp_send_fin(struct sock *sk)
 	} else {
 		skb = alloc_skb(XTCP_MAX_HEADER, sk->sk_allocation | __GFP_NOFAIL);
 		skb_reserve(skb, XTCP_MAX_HEADER);
+		/* The FIN goes out whatever the memory limits say */
+		xtcp_wmem_charge_forced(sk, skb);
 		xtcp_skb_entail(sk, skb, XTCPHDR_ACK | XTCPHDR_FIN);
 	}
 	xs->fin_queued = 1;
@@ -511,7 +513,8 @@ void xtcp_send_fin(struct sock *sk)
 /**
  * xtcp_skb_entail() - append a new segment to the write queue
  * @sk: the socket
- * @skb: the segment, its payload in place and its length final
+ * @skb: the segment, its length final, its memory charged to @sk
+ *	(xtcp_wmem_charge() or xtcp_wmem_charge_forced())
  * @flags: header flags (ACK, and PSH or FIN)
  */
 void xtcp_skb_entail(struct sock *sk, struct sk_buff *skb, u8 flags)
@@ -524,7 +527,6 @@ void xtcp_skb_entail(struct sock *sk, struct sk_buff *skb, u8 flags)
 	cb->flags = flags;
 	cb->retrans = 0;
 	xs->write_seq = cb->end_seq;
-	sk_wmem_queued_add(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!xs->send_head)
 		xs->send_head = skb;

@@ -57,6 +57,13 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 	[XTCP_MIB_REQQFULLDROP]		= "ReqQFullDrop",
 	[XTCP_MIB_REQQFULLDOCOOKIES]	= "ReqQFullDoCookies",
+	[XTCP_MIB_OFODROP]		= "OfoDrop",
+	[XTCP_MIB_OFOMERGE]		= "OfoMerge",
+	[XTCP_MIB_OFOPRUNED]		= "OfoPruned",
+	[XTCP_MIB_PRUNECALLED]		= "PruneCalled",
+	[XTCP_MIB_RCVPRUNED]		= "RcvPruned",
+	[XTCP_MIB_MEMORYPRESSURES]	= "MemoryPressures",
+	[XTCP_MIB_MEMORYPRESSURESCHRONO] = "MemoryPressuresChrono",
 };
 
 static const char * const xtcp_state_names[] = {
@@ -99,6 +106,9 @@ static int xtcp_snmp_show(struct seq_file *seq, void *v)
 			sum += per_cpu_ptr(xn->mib, cpu)->mibs[i];
 		seq_printf(seq, "%-18s %ld\n", xtcp_mib_names[i], sum);
 	}
+	/* A gauge, as "mem" in /proc/net/sockstat: pages, net.xtcp.mem's unit */
+	seq_printf(seq, "%-18s %ld\n", "MemoryAllocated",
+		   max(0L, xtcp_memory_allocated(xn)));
 	return 0;
 }
 

@@ -95,7 +95,13 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 					sk->sk_allocation);
 			if (!skb)
 				goto wait;
+			/* The namespace's memory (net.xtcp.mem) may refuse it */
+			if (!sk_wmem_schedule(sk, skb->truesize)) {
+				kfree_skb(skb);
+				goto wait;
+			}
 			skb_reserve(skb, XTCP_MAX_HEADER);
+			xtcp_wmem_charge(sk, skb);
 			xtcp_skb_entail(sk, skb, XTCPHDR_ACK | XTCPHDR_PSH);
 		}
 		n = xtcp_copy_to_skb(sk, skb, msg, size - copied);
@@ -221,7 +227,7 @@ static int xtcp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 				goto found;
 			if (!(flags & MSG_PEEK)) {
 				__skb_unlink(skb, &sk->sk_receive_queue);
-				kfree_skb(skb);
+				consume_skb(skb);
 			}
 		}
 		if (copied >= target && !sk->sk_backlog.tail)
@@ -240,7 +246,7 @@ found:
 		copied += avail;
 		if (!(flags & MSG_PEEK) && offset + avail == skb->len) {
 			__skb_unlink(skb, &sk->sk_receive_queue);
-			kfree_skb(skb);
+			consume_skb(skb);
 		}
 	}
 	if (!(flags & MSG_PEEK))

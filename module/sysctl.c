@@ -17,6 +17,44 @@ static int xtcp_ms_max = 3600 * 1000;
 static int xtcp_rto_floor_ms = 1;
 static int xtcp_int_max = INT_MAX;
 static int xtcp_two = 2;
+static unsigned long xtcp_mem_min = 1;
+static unsigned long xtcp_mem_max = LONG_MAX;
+
+/*
+ * net.xtcp.mem: three page counts, as tcp_mem, each at least one and in
+ * order (no pressure <= pressure <= most). A write may give fewer values;
+ * the others keep theirs. Anything else is refused with EINVAL.
+ */
+#ifdef XTCP_HAVE_CONST_CTL_TABLE
+static int xtcp_proc_mem(const struct ctl_table *table, int write,
+			 void *buffer, size_t *lenp, loff_t *ppos)
+#else
+static int xtcp_proc_mem(struct ctl_table *table, int write, void *buffer,
+			 size_t *lenp, loff_t *ppos)
+#endif
+{
+	long *mem = table->data;
+	unsigned long vals[3];
+	struct ctl_table tmp = {
+		.data	= vals,
+		.maxlen	= sizeof(vals),
+		.mode	= table->mode,
+		.extra1	= &xtcp_mem_min,
+		.extra2	= &xtcp_mem_max,
+	};
+	int i, err;
+
+	for (i = 0; i < 3; i++)
+		vals[i] = READ_ONCE(mem[i]);
+	err = proc_doulongvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	if (vals[0] > vals[1] || vals[1] > vals[2])
+		return -EINVAL;
+	for (i = 0; i < 3; i++)
+		WRITE_ONCE(mem[i], vals[i]);
+	return 0;
+}
 
 static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.msl_ms		= 30000,
@@ -63,6 +101,13 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_ENTRY(max_orphans, &xtcp_zero, &xtcp_int_max),
 	XTCP_SYSCTL_ENTRY(syncookies, &xtcp_zero, &xtcp_two),
 	XTCP_SYSCTL_ENTRY(max_syn_backlog, &xtcp_one, &xtcp_int_max),
+	{
+		.procname	= "mem",
+		.data		= (void *)offsetof(struct xtcp_sysctl, mem),
+		.maxlen		= sizeof_field(struct xtcp_sysctl, mem),
+		.mode		= 0644,
+		.proc_handler	= xtcp_proc_mem,
+	},
 	{ }
 };
 
@@ -79,6 +124,7 @@ int xtcp_sysctl_init_net(struct net *net)
 	unsigned int i;
 
 	xn->sysctl = xtcp_sysctl_defaults;
+	xtcp_mem_defaults(xn->sysctl.mem);
 	table = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
 			GFP_KERNEL);
 	if (!table)

@@ -13,6 +13,8 @@
 #include <linux/skbuff.h>
 #include <linux/percpu.h>
 #include <linux/siphash.h>
+#include <linux/percpu_counter.h>
+#include <linux/rbtree.h>
 #include <linux/version.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
@@ -22,6 +24,9 @@
 #include <uapi/linux/xtcp.h>
 
 struct seq_file;
+#ifdef XTCP_HAVE_PROTO_MEMORY_H
+#include <net/proto_memory.h>
+#endif
 #ifdef XTCP_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
@@ -148,6 +153,15 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
  * @XTCP_MIB_REQQFULLDROP: SYNs dropped on a full SYN queue, syncookies off
  * @XTCP_MIB_REQQFULLDOCOOKIES: SYNs answered with a cookie because the SYN
  *	queue was full
+ * @XTCP_MIB_OFODROP: out-of-order segments dropped for lack of memory
+ * @XTCP_MIB_OFOMERGE: out-of-order segments dropped because queued data
+ *	covered them, or freed because a new segment covered them
+ * @XTCP_MIB_OFOPRUNED: times out-of-order data was freed to make room
+ * @XTCP_MIB_PRUNECALLED: times a segment did not fit the receive memory
+ *	and pruning was tried
+ * @XTCP_MIB_RCVPRUNED: times pruning could not make room for a segment
+ * @XTCP_MIB_MEMORYPRESSURES: times the namespace entered memory pressure
+ * @XTCP_MIB_MEMORYPRESSURESCHRONO: ms spent under memory pressure
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -196,6 +210,13 @@ enum xtcp_mib_field {
 	XTCP_MIB_SYNCOOKIESFAILED,
 	XTCP_MIB_REQQFULLDROP,
 	XTCP_MIB_REQQFULLDOCOOKIES,
+	XTCP_MIB_OFODROP,
+	XTCP_MIB_OFOMERGE,
+	XTCP_MIB_OFOPRUNED,
+	XTCP_MIB_PRUNECALLED,
+	XTCP_MIB_RCVPRUNED,
+	XTCP_MIB_MEMORYPRESSURES,
+	XTCP_MIB_MEMORYPRESSURESCHRONO,
 	__XTCP_MIB_MAX
 };
 
@@ -225,6 +246,8 @@ struct xtcp_mib {
  * @syncookies: 0 never, 1 when the SYN queue is full, 2 always answer a SYN
  *	with a SYN cookie (RFC 4987), as tcp_syncookies
  * @max_syn_backlog: requests at most in one listener's SYN queue
+ * @mem: memory of the namespace's xtcp sockets, in pages: below [0] no
+ *	pressure, above [1] pressure, above [2] nothing more (tcp_mem)
  */
 struct xtcp_sysctl {
 	int msl_ms;
@@ -242,6 +265,7 @@ struct xtcp_sysctl {
 	int max_orphans;
 	int syncookies;
 	int max_syn_backlog;
+	long mem[3];
 };
 
 /**
@@ -265,6 +289,15 @@ struct xtcp_sysctl {
  * @orphans: connections closed by their user and not yet CLOSED
  * @cookie_key: secret of the SYN cookies, chosen when the namespace is
  *	created
+ * @prot: xtcp_prot with this namespace's memory accounting; every socket
+ *	of the namespace points its sk_prot here (xtcp_mem_sock_init())
+ * @memory_allocated: pages charged to the namespace's sockets, less what
+ *	the CPUs hold in @memory_per_cpu_fw_alloc
+ * @memory_per_cpu_fw_alloc: pages charged or released on each CPU and not
+ *	yet added to @memory_allocated
+ * @sockets_allocated: xtcp sockets of the namespace, for the fair share
+ *	under pressure
+ * @memory_pressure: jiffies when memory pressure began, or 0
  */
 struct xtcp_net {
 	spinlock_t lock;	/* serialises changes to every table below */
@@ -283,6 +316,11 @@ struct xtcp_net {
 	int tw_count;
 	atomic_t orphans;
 	siphash_key_t cookie_key;
+	struct proto prot;
+	atomic_long_t memory_allocated;
+	int __percpu *memory_per_cpu_fw_alloc;
+	struct percpu_counter sockets_allocated;
+	unsigned long memory_pressure;
 };
 
 /**
@@ -318,8 +356,8 @@ struct xtcp_syn_options {
  *	per user
  * @timer: retransmits the SYN-ACK; drops the request after synack_retries
  *
- * A request is a few hundred bytes, a socket several kilobytes: a SYN only
- * costs this much until its handshake completes (TCP's request_sock).
+ * A request is 112 bytes, a socket's struct alone 1464: a SYN only costs
+ * this much until its handshake completes (TCP's request_sock).
  */
 struct xtcp_request {
 	struct hlist_node node;
@@ -485,7 +523,8 @@ enum {
  * @keepalive_probes: unanswered keepalive probes before the connection drops
  * @keepalive_time: idle time before the first keepalive probe, jiffies
  * @keepalive_intvl: time between keepalive probes, jiffies
- * @ofo_queue: segments received out of order, sorted by sequence
+ * @ofo_queue: segments received out of order, an rbtree by sequence
+ * @ofo_last: the segment of @ofo_queue with the highest sequence
  * @retrans_timer: retransmits SYN, SYN-ACK, data and FIN, or probes a zero window
  * @delack_timer: sends a delayed ACK
  * @life_timer: keepalive (SO_KEEPALIVE); ends an orphaned FIN_WAIT2
@@ -516,7 +555,8 @@ struct xtcp_sock {
 	unsigned long keepalive_time;
 	unsigned long keepalive_intvl;
 
-	struct sk_buff_head ofo_queue;
+	struct rb_root ofo_queue;
+	struct sk_buff *ofo_last;
 	struct timer_list retrans_timer;
 	struct timer_list delack_timer;
 	struct timer_list life_timer;
@@ -614,6 +654,8 @@ static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
 #define XTCP_DEC_STATS(net, field) \
 	this_cpu_dec(xtcp_pernet(net)->mib->mibs[field])
+#define XTCP_ADD_STATS(net, field, val) \
+	this_cpu_add(xtcp_pernet(net)->mib->mibs[field], val)
 
 static inline int xtcp_sysctl(const struct sock *sk, size_t offset)
 {
@@ -704,6 +746,45 @@ void xtcp_parse_syn_options(const struct sk_buff *skb,
 			    struct xtcp_syn_options *opts);
 void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs);
 void xtcp_synchronize(struct sock *sk);
+bool xtcp_queue_in_order(struct sock *sk, struct sk_buff *skb);
+
+/* ofo.c */
+bool xtcp_ofo_insert(struct sock *sk, struct sk_buff *skb,
+		     enum skb_drop_reason *reason);
+void xtcp_ofo_drain(struct sock *sk);
+bool xtcp_ofo_prune(struct sock *sk, const struct sk_buff *in_skb);
+void xtcp_ofo_purge(struct sock *sk);
+
+static inline bool xtcp_ofo_empty(const struct xtcp_sock *xs)
+{
+	return RB_EMPTY_ROOT(&xs->ofo_queue);
+}
+
+/* mem.c */
+int xtcp_mem_init_net(struct net *net);
+void xtcp_mem_exit_net(struct net *net);
+void xtcp_mem_defaults(long *mem);
+void xtcp_mem_sock_init(struct sock *sk);
+long xtcp_memory_allocated(struct xtcp_net *xn);
+void xtcp_wmem_charge_forced(struct sock *sk, struct sk_buff *skb);
+
+/* A segment joins the write queue, its memory scheduled (sk_wmem_schedule()) */
+static inline void xtcp_wmem_charge(struct sock *sk, const struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+}
+
+/*
+ * A segment leaves the write queue: it no longer counts in sk_wmem_queued
+ * nor in the namespace's memory (as tcp_wmem_free_skb()); the caller frees it
+ */
+static inline void xtcp_wmem_uncharge(struct sock *sk,
+				      const struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+}
 
 /* icmp.c */
 int xtcp_v4_err(struct sk_buff *skb, u32 info);
