@@ -148,7 +148,7 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	int err;
 
 	sk = xtcp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
-				     th->source);
+				     th->source, inet_iif(skb), 0);
 	if (!sk) {
 		__ICMP_INC_STATS(net, ICMP_MIB_INERRORS);
 		return -ENOENT;

@@ -92,6 +92,11 @@ unsigned int xtcp_ehashfn(const struct xtcp_net *xn, __be32 laddr,
 	return h & xn->ehash_mask;
 }
 
+static bool xtcp_dev_match(int bound_dev_if, int dif, int sdif)
+{
+	return !bound_dev_if || bound_dev_if == dif || bound_dev_if == sdif;
+}
+
 static bool xtcp_ehash_match(const struct sock *sk, __be32 laddr,
 			     __be16 lport, __be32 raddr, __be16 rport)
 {
@@ -124,10 +129,18 @@ static struct hlist_head *xtcp_bhash_bucket(struct xtcp_net *xn, u16 port)
 	return &xn->bhash[port & (ARRAY_SIZE(xn->bhash) - 1)];
 }
 
+/*
+ * As inet_bind_conflict(): two sockets collide on a port when their local
+ * addresses overlap and they are bound to the same device or one of them
+ * to none.
+ */
 static bool xtcp_addr_overlap(const struct sock *a, const struct sock *b)
 {
 	__be32 x = a->sk_rcv_saddr, y = b->sk_rcv_saddr;
 
+	if (a->sk_bound_dev_if && b->sk_bound_dev_if &&
+	    a->sk_bound_dev_if != b->sk_bound_dev_if)
+		return false;
 	return !x || !y || x == y;
 }
 
@@ -383,16 +396,21 @@ void xtcp_unhash(struct sock *sk)
  * @sport: segment's source port
  * @daddr: segment's destination address
  * @dport: segment's destination port
+ * @dif: the device the segment arrived on
+ * @sdif: the layer 3 master device (VRF) it arrived through, or 0
  *
- * A socket can leave its chain for another while the walk is on it (a
- * disconnected socket connecting again), so the walk restarts when it ends
- * in another chain's nulls marker, and the keys are checked again once a
- * reference is held (as __inet_lookup_established()).
+ * A connection bound to a device (SO_BINDTODEVICE) only matches segments
+ * that arrived on it, as INET_MATCH(). A socket can leave its chain for
+ * another while the walk is on it (a disconnected socket connecting
+ * again), so the walk restarts when it ends in another chain's nulls
+ * marker, and the keys are checked again once a reference is held (as
+ * __inet_lookup_established()).
  *
  * Return: the socket with a reference held, or NULL.
  */
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
-				     __be16 sport, __be32 daddr, __be16 dport)
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 	unsigned int slot = xtcp_ehashfn(xn, daddr, dport, saddr, sport);
@@ -402,12 +420,15 @@ struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 	rcu_read_lock();
 begin:
 	sk_nulls_for_each_rcu(sk, node, &xn->ehash[slot]) {
-		if (!xtcp_ehash_match(sk, daddr, dport, saddr, sport))
+		if (!xtcp_ehash_match(sk, daddr, dport, saddr, sport) ||
+		    !xtcp_dev_match(READ_ONCE(sk->sk_bound_dev_if), dif, sdif))
 			continue;
 		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
 			goto begin;
 		if (unlikely(!xtcp_ehash_match(sk, daddr, dport, saddr,
-					       sport))) {
+					       sport) ||
+			     !xtcp_dev_match(READ_ONCE(sk->sk_bound_dev_if),
+					     dif, sdif))) {
 			sock_put(sk);
 			goto begin;
 		}
@@ -421,12 +442,33 @@ found:
 	return sk;
 }
 
-static bool xtcp_listener_match(const struct sock *sk, __be32 daddr, u16 port)
+/*
+ * How well a listener fits a segment, as compute_score(): -1 when it does
+ * not; a listener bound to the address beats one on INADDR_ANY, and
+ * between those, one bound to the device beats one bound to none.
+ */
+#define XTCP_LISTENER_BEST	3
+
+static int xtcp_listener_score(const struct sock *sk, __be32 daddr, u16 port,
+			       int dif, int sdif)
 {
 	const struct inet_sock *inet = inet_sk(sk);
+	int bound_dev_if = READ_ONCE(sk->sk_bound_dev_if);
+	int score = 0;
 
-	return inet->inet_num == port &&
-	       (inet->inet_rcv_saddr == daddr || !inet->inet_rcv_saddr);
+	if (inet->inet_num != port)
+		return -1;
+	if (inet->inet_rcv_saddr) {
+		if (inet->inet_rcv_saddr != daddr)
+			return -1;
+		score += 2;
+	}
+	if (bound_dev_if) {
+		if (!xtcp_dev_match(bound_dev_if, dif, sdif))
+			return -1;
+		score++;
+	}
+	return score;
 }
 
 /**
@@ -434,28 +476,37 @@ static bool xtcp_listener_match(const struct sock *sk, __be32 daddr, u16 port)
  * @net: namespace the segment arrived in
  * @daddr: segment's destination address
  * @dport: segment's destination port
+ * @dif: the device the segment arrived on
+ * @sdif: the layer 3 master device (VRF) it arrived through, or 0
  *
- * A listener bound to @daddr is preferred to one bound to INADDR_ANY. The
- * walk restarts as in xtcp_lookup_established().
+ * A listener bound to @daddr is preferred to one bound to INADDR_ANY, and
+ * one bound to the device (SO_BINDTODEVICE) to one bound to none; one
+ * bound to another device does not match. The walk restarts as in
+ * xtcp_lookup_established().
  *
  * Return: the listener with a reference held, or NULL.
  */
-struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport,
+				  int dif, int sdif)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 	u16 port = ntohs(dport);
 	unsigned int slot = xtcp_lhash_slot(port);
 	struct hlist_nulls_node *node;
 	struct sock *sk, *best;
+	int score, hiscore;
 
 	rcu_read_lock();
 begin:
 	best = NULL;
+	hiscore = -1;
 	sk_nulls_for_each_rcu(sk, node, &xn->lhash[slot]) {
-		if (!xtcp_listener_match(sk, daddr, port))
+		score = xtcp_listener_score(sk, daddr, port, dif, sdif);
+		if (score <= hiscore)
 			continue;
 		best = sk;
-		if (inet_sk(sk)->inet_rcv_saddr == daddr)
+		hiscore = score;
+		if (score == XTCP_LISTENER_BEST)
 			goto exact;
 	}
 	if (get_nulls_value(node) != XTCP_LHASH_NULLS_BASE + slot)
@@ -464,7 +515,8 @@ exact:
 	if (best) {
 		if (unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
 			goto begin;
-		if (unlikely(!xtcp_listener_match(best, daddr, port) ||
+		if (unlikely(xtcp_listener_score(best, daddr, port, dif,
+						 sdif) != hiscore ||
 			     inet_sk_state_load(best) != TCP_LISTEN)) {
 			sock_put(best);
 			goto begin;

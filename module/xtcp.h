@@ -564,8 +564,10 @@ int xtcp_connect_hash(struct sock *sk);
 int xtcp_ehash_child(struct sock *child);
 void xtcp_unhash(struct sock *sk);
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
-				     __be16 sport, __be32 daddr, __be16 dport);
-struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif);
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport,
+				  int dif, int sdif);
 
 /* isn.c */
 void xtcp_isn_init(void);
