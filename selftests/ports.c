@@ -3,7 +3,7 @@
  * Local ports and addresses over a connection's life (RFC 9293 3.6, 3.10):
  * a port a client bound, or a listener's port that an accepted connection
  * shares, is free again once the connection's TIME_WAIT ends, and binding
- * every port that shares a bind-table bucket with it finds nothing stale;
+ * the ports after it (spread over the keyed bind table) finds nothing stale;
  * connect(AF_UNSPEC) leaves a socket that connects again as a new one,
  * with nothing of the old connection (data, end of stream, counters);
  * connect() to INADDR_ANY reaches this host, as Linux TCP's does.
@@ -21,7 +21,7 @@
 #define PORT		5000
 #define PORT2		5001
 #define CLIENT_PORT	40001
-/* Consecutive ports past the bind table's 1024 buckets: every bucket */
+/* Consecutive ports swept after one is freed */
 #define SWEEP_PORTS	1025
 #define MSL_MS		250
 #define WAIT_MS		10000
@@ -81,8 +81,8 @@ static int bound_pair(FIXTURE_DATA(ports) *self, int *cli, int *srv)
 /*
  * A client bound to a port closes first and goes through TIME_WAIT; once
  * the entry expires the port is free, and no socket of that connection is
- * left in the bind table: binding every port that shares its bucket works,
- * and the port connects again.
+ * left in the bind table: binding the ports after it works, and the port
+ * connects again.
  */
 TEST_F_TIMEOUT(ports, bound_port_free_after_time_wait, 120)
 {
@@ -114,8 +114,8 @@ TEST_F_TIMEOUT(ports, bound_port_free_after_time_wait, 120)
 /*
  * The accepted end closes first, so the server's side of the connection
  * goes through TIME_WAIT while sharing the listener's port. After it
- * expires and the listener closes, every port of the bucket binds, and
- * the port listens and accepts again.
+ * expires and the listener closes, the ports after it bind, and the port
+ * listens and accepts again.
  */
 TEST_F_TIMEOUT(ports, accepted_port_free_after_time_wait, 120)
 {
