@@ -290,12 +290,9 @@ static void *xtcp_seq_start(struct seq_file *seq, loff_t *pos)
 	loff_t n;
 	void *v;
 
-	if (*pos && *pos == st->last_pos) {
-		v = xtcp_seq_from(seq, st->offset);
-		if (v)
-			return v;
-		__release(&xn->lock);
-	}
+	/* Where the last read stopped: its bucket, and the offset in it */
+	if (*pos && *pos == st->last_pos)
+		return xtcp_seq_from(seq, st->offset);
 	st->table = XTCP_SEQ_LHASH;
 	st->bucket = 0;
 	st->offset = 0;
