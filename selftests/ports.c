@@ -28,7 +28,8 @@
 #define CLIENT_PORT	40001
 /* Consecutive ports swept after one is freed */
 #define SWEEP_PORTS	1025
-#define MSL_MS		250
+/* TIME_WAIT lasts 2 s: long enough for a /proc poll on the debug kernel */
+#define MSL_MS		1000
 #define WAIT_MS		10000
 #define SRV		XL_IP_B ":5000"
 #define RANGE_LO	40100
