@@ -12,6 +12,7 @@
 #include <linux/socket.h>
 #include <net/protocol.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <net/ip.h>
 
 #include "xtcp.h"
@@ -24,10 +25,37 @@ int xtcp_ipproto = IPPROTO_XTCP;
 module_param_named(ipproto, xtcp_ipproto, int, 0444);
 MODULE_PARM_DESC(ipproto, "IPv4 protocol number, 253 or 254 (default 253)");
 
-static unsigned int xtcp_ehash_entries = 1024;
-module_param_named(ehash_entries, xtcp_ehash_entries, uint, 0444);
-MODULE_PARM_DESC(ehash_entries,
-		 "connection and TIME_WAIT hash buckets per namespace, a power of two (default 1024)");
+static unsigned int xtcp_thash_entries;
+module_param_named(thash_entries, xtcp_thash_entries, uint, 0444);
+MODULE_PARM_DESC(thash_entries,
+		 "connection and TIME_WAIT hash buckets per namespace, rounded up to a power of two (default 0: from memory size; reads as the number in use)");
+
+/*
+ * Buckets of each namespace's connection and TIME_WAIT tables. As TCP's
+ * established hash (tcp_init()): one per 128 KB of memory unless
+ * thash_entries says otherwise; at least XTCP_EHASH_MIN and, since every
+ * namespace gets its own, at most XTCP_EHASH_AUTO_MAX when sized from
+ * memory (XTCP_EHASH_MAX when asked for).
+ */
+#define XTCP_EHASH_MIN		1024U
+#define XTCP_EHASH_AUTO_MAX	65536U
+#define XTCP_EHASH_MAX		BIT(20)
+#define XTCP_EHASH_SCALE	17
+static int __init xtcp_ehash_size(void)
+{
+	unsigned long n;
+
+	if (xtcp_thash_entries) {
+		if (xtcp_thash_entries > XTCP_EHASH_MAX)
+			return -EINVAL;
+		xtcp_thash_entries = roundup_pow_of_two(xtcp_thash_entries);
+		return 0;
+	}
+	n = totalram_pages() >> (XTCP_EHASH_SCALE - PAGE_SHIFT);
+	n = clamp_t(unsigned long, n, XTCP_EHASH_MIN, XTCP_EHASH_AUTO_MAX);
+	xtcp_thash_entries = roundup_pow_of_two(n);
+	return 0;
+}
 
 unsigned int xtcp_net_id __read_mostly;
 
@@ -47,7 +75,7 @@ static int __net_init xtcp_net_init(struct net *net)
 	struct xtcp_net *xn = xtcp_pernet(net);
 	int err;
 
-	err = xtcp_table_init(xn, xtcp_ehash_entries);
+	err = xtcp_table_init(xn, xtcp_thash_entries);
 	if (err)
 		return err;
 	xtcp_cookie_init_net(xn);
@@ -131,15 +159,19 @@ static int __init xtcp_init(void)
 		return -EINVAL;
 	if (xtcp_ipproto != 253 && xtcp_ipproto != 254)
 		return -EINVAL;
-	if (!is_power_of_2(xtcp_ehash_entries) || xtcp_ehash_entries > (1U << 20))
-		return -EINVAL;
+	err = xtcp_ehash_size();
+	if (err)
+		return err;
 
 	xtcp_isn_init();
 	xtcp_family_ops.family = xtcp_family;
 
-	err = xtcp_tw_cache_init();
+	err = xtcp_hash_init();
 	if (err)
 		return err;
+	err = xtcp_tw_cache_init();
+	if (err)
+		goto exit_hash;
 	err = xtcp_req_cache_init();
 	if (err)
 		goto exit_tw;
@@ -167,6 +199,8 @@ exit_req:
 	xtcp_req_cache_exit();
 exit_tw:
 	xtcp_tw_cache_exit();
+exit_hash:
+	xtcp_hash_exit();
 	return err;
 }
 
@@ -179,6 +213,7 @@ static void __exit xtcp_exit(void)
 	proto_unregister(&xtcp_prot);
 	xtcp_req_cache_exit();
 	xtcp_tw_cache_exit();
+	xtcp_hash_exit();
 }
 
 module_init(xtcp_init);

@@ -100,12 +100,12 @@ static bool xtcp_icmp_ends_child(int type, int code)
  * request matches.
  */
 static bool xtcp_req_err(struct net *net, const struct iphdr *iph,
-			 const struct tcphdr *th, int type, int code)
+			 const struct tcphdr *th, int dif, int type, int code)
 {
 	struct xtcp_request *req;
 	struct sock *sk;
 
-	sk = xtcp_lookup_listener(net, iph->saddr, th->source);
+	sk = xtcp_lookup_listener(net, iph->saddr, th->source, dif, 0);
 	if (!sk)
 		return false;
 	req = xtcp_req_lookup(sk, iph->saddr, iph->daddr, th->dest);
@@ -175,9 +175,9 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	int err;
 
 	sk = xtcp_lookup_established(net, iph->daddr, th->dest, iph->saddr,
-				     th->source);
+				     th->source, inet_iif(skb), 0);
 	if (!sk) {
-		if (xtcp_req_err(net, iph, th, type, code))
+		if (xtcp_req_err(net, iph, th, inet_iif(skb), type, code))
 			return 0;
 		__ICMP_INC_STATS(net, ICMP_MIB_INERRORS);
 		return -ENOENT;

@@ -903,7 +903,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	xtcp_fill_cb(skb);
 
 	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
-				     th->dest);
+				     th->dest, inet_iif(skb), inet_sdif(skb));
 	if (sk) {
 		xtcp_rcv_established_path(sk, skb);
 		sock_put(sk);
@@ -917,7 +917,8 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		if (!reopen)
 			goto discard;
 	}
-	sk = xtcp_lookup_listener(net, iph->daddr, th->dest);
+	sk = xtcp_lookup_listener(net, iph->daddr, th->dest, inet_iif(skb),
+				  inet_sdif(skb));
 	if (sk) {
 		struct sock *child = xtcp_listen_rcv(sk, skb);
 

@@ -164,34 +164,219 @@ static void xtcp_sock_row(struct seq_file *seq, struct sock *sk, int sl)
 		   sock_i_ino(sk));
 }
 
-static int xtcp_sockets_show(struct seq_file *seq, void *v)
+/*
+ * /proc/net/xtcp/sockets walks lhash, then ehash, then twhash, one bucket
+ * at a time, as Linux's /proc/net/tcp does (listening_get_first(),
+ * established_get_first()): the table lock is held only while the walk
+ * is inside a bucket, and empty buckets are skipped without it, so a
+ * reader never keeps the receive path or a connect() off the tables for
+ * longer than one chain takes. The lock is held exactly while the
+ * iterator returns an entry; the entry is valid until the next call.
+ * For sparse, the iterator holds the lock from start to stop, and the
+ * steps where it does not really hold it say so with __acquire() and
+ * __release().
+ */
+enum {
+	XTCP_SEQ_LHASH,
+	XTCP_SEQ_EHASH,
+	XTCP_SEQ_TWHASH,
+	XTCP_SEQ_END,
+};
+
+/**
+ * struct xtcp_seq_state - where a read of /proc/net/xtcp/sockets is
+ * @p: the namespace; must be first
+ * @table: XTCP_SEQ_* table being walked
+ * @bucket: bucket of @table being walked
+ * @offset: entries of @bucket before the current one
+ * @sl: row number of the current entry
+ * @last_pos: position of the current entry, for the next read to resume
+ *	there without walking the tables from the start
+ */
+struct xtcp_seq_state {
+	struct seq_net_private p;
+	int table;
+	unsigned int bucket;
+	int offset;
+	int sl;
+	loff_t last_pos;
+};
+
+static unsigned int xtcp_seq_buckets(const struct xtcp_net *xn, int table)
 {
-	struct xtcp_net *xn = xtcp_pernet(seq_file_single_net(seq));
+	return table == XTCP_SEQ_LHASH ? ARRAY_SIZE(xn->lhash) :
+					 xn->ehash_mask + 1;
+}
+
+static bool xtcp_seq_bucket_empty(const struct xtcp_net *xn, int table,
+				  unsigned int bucket)
+{
+	switch (table) {
+	case XTCP_SEQ_LHASH:
+		return hlist_nulls_empty(&xn->lhash[bucket]);
+	case XTCP_SEQ_EHASH:
+		return hlist_nulls_empty(&xn->ehash[bucket]);
+	default:
+		return hlist_empty(&xn->twhash[bucket]);
+	}
+}
+
+/* Entry @n of a bucket, with the table lock held */
+static void *xtcp_seq_nth(struct xtcp_net *xn, int table, unsigned int bucket,
+			  int n)
+{
+	struct hlist_nulls_head *head;
 	struct hlist_nulls_node *node;
 	struct xtcp_tw *tw;
 	struct sock *sk;
-	unsigned int i;
-	int sl = 0;
 
-	seq_puts(seq, "sl local_address remote_address state tx_queue rx_queue timer expires_ms retransmits uid inode\n");
-	spin_lock_bh(&xn->lock);
-	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
-		sk_nulls_for_each(sk, node, &xn->lhash[i]) {
-			xtcp_sock_row(seq, sk, sl++);
-			xtcp_req_rows(seq, sk, &sl);
+	lockdep_assert_held(&xn->lock);
+	if (table == XTCP_SEQ_TWHASH) {
+		hlist_for_each_entry(tw, &xn->twhash[bucket], node)
+			if (n-- == 0)
+				return tw;
+		return NULL;
+	}
+	head = table == XTCP_SEQ_LHASH ? &xn->lhash[bucket] :
+					 &xn->ehash[bucket];
+	sk_nulls_for_each(sk, node, head)
+		if (n-- == 0)
+			return sk;
+	return NULL;
+}
+
+/*
+ * The entry @skip of the first bucket holding one from the state's table
+ * and bucket on, with the table lock taken; NULL, unlocked, at the end.
+ */
+static void *xtcp_seq_from(struct seq_file *seq, int skip)
+	__acquires(&xn->lock)
+{
+	struct xtcp_seq_state *st = seq->private;
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+	void *v;
+
+	for (; st->table < XTCP_SEQ_END; st->table++, st->bucket = 0) {
+		for (; st->bucket < xtcp_seq_buckets(xn, st->table);
+		     st->bucket++, skip = 0) {
+			if (xtcp_seq_bucket_empty(xn, st->table, st->bucket))
+				continue;
+			spin_lock_bh(&xn->lock);
+			v = xtcp_seq_nth(xn, st->table, st->bucket, skip);
+			if (v) {
+				st->offset = skip;
+				return v;
+			}
+			spin_unlock_bh(&xn->lock);
 		}
-	for (i = 0; i <= xn->ehash_mask; i++)
-		sk_nulls_for_each(sk, node, &xn->ehash[i])
-			xtcp_sock_row(seq, sk, sl++);
-	for (i = 0; i <= xn->ehash_mask; i++)
-		hlist_for_each_entry(tw, &xn->twhash[i], node)
-			seq_printf(seq, "%d %pI4:%u %pI4:%u TIME_WAIT 0 0 timewait %lu 0 0 0\n",
-				   sl++, &tw->saddr, ntohs(tw->sport),
-				   &tw->daddr, ntohs(tw->dport),
-				   xtcp_tw_left_ms(tw));
+		skip = 0;
+	}
+	__acquire(&xn->lock);
+	return NULL;
+}
+
+/* The entry after @v, leaving its bucket (and the lock) when it is last */
+static void *xtcp_seq_after(struct seq_file *seq, void *v)
+	__must_hold(&xn->lock)
+{
+	struct xtcp_seq_state *st = seq->private;
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+	void *next;
+
+	if (st->table == XTCP_SEQ_TWHASH)
+		next = hlist_entry_safe(((struct xtcp_tw *)v)->node.next,
+					struct xtcp_tw, node);
+	else
+		next = sk_nulls_next(v);
+	st->sl++;
+	if (next) {
+		st->offset++;
+		return next;
+	}
 	spin_unlock_bh(&xn->lock);
+	st->bucket++;
+	return xtcp_seq_from(seq, 0);
+}
+
+static void *xtcp_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(&xn->lock)
+{
+	struct xtcp_seq_state *st = seq->private;
+	loff_t n;
+	void *v;
+
+	/* Where the last read stopped: its bucket, and the offset in it */
+	if (*pos && *pos == st->last_pos)
+		return xtcp_seq_from(seq, st->offset);
+	st->table = XTCP_SEQ_LHASH;
+	st->bucket = 0;
+	st->offset = 0;
+	st->sl = 0;
+	st->last_pos = *pos;
+	if (!*pos) {
+		__acquire(&xn->lock);
+		return SEQ_START_TOKEN;
+	}
+	v = xtcp_seq_from(seq, 0);
+	for (n = *pos - 1; v && n; n--)
+		v = xtcp_seq_after(seq, v);
+	return v;
+}
+
+static void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+	__must_hold(&xn->lock)
+{
+	struct xtcp_seq_state *st = seq->private;
+
+	++*pos;
+	st->last_pos = *pos;
+	if (v == SEQ_START_TOKEN) {
+		__release(&xn->lock);
+		return xtcp_seq_from(seq, 0);
+	}
+	return xtcp_seq_after(seq, v);
+}
+
+static void xtcp_seq_stop(struct seq_file *seq, void *v)
+	__releases(&xn->lock)
+{
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+
+	if (v && v != SEQ_START_TOKEN)
+		spin_unlock_bh(&xn->lock);
+	else
+		__release(&xn->lock);
+}
+
+static void xtcp_tw_row(struct seq_file *seq, struct xtcp_tw *tw, int sl)
+{
+	seq_printf(seq, "%d %pI4:%u %pI4:%u TIME_WAIT 0 0 timewait %lu 0 0 0\n",
+		   sl, &tw->saddr, ntohs(tw->sport), &tw->daddr,
+		   ntohs(tw->dport), xtcp_tw_left_ms(tw));
+}
+
+static int xtcp_seq_show(struct seq_file *seq, void *v)
+{
+	struct xtcp_seq_state *st = seq->private;
+
+	if (v == SEQ_START_TOKEN)
+		seq_puts(seq, "sl local_address remote_address state tx_queue rx_queue timer expires_ms retransmits uid inode\n");
+	else if (st->table == XTCP_SEQ_TWHASH)
+		xtcp_tw_row(seq, v, st->sl);
+	else
+		xtcp_sock_row(seq, v, st->sl);
+	/* A listener's requests follow it, under its row number */
+	if (st->table == XTCP_SEQ_LHASH && v != SEQ_START_TOKEN)
+		xtcp_req_rows(seq, v, st->sl);
 	return 0;
 }
+
+static const struct seq_operations xtcp_seq_ops = {
+	.start	= xtcp_seq_start,
+	.next	= xtcp_seq_next,
+	.stop	= xtcp_seq_stop,
+	.show	= xtcp_seq_show,
+};
 
 /**
  * xtcp_proc_init_net() - create /proc/net/xtcp in a namespace
@@ -208,8 +393,8 @@ int xtcp_proc_init_net(struct net *net)
 		return -ENOMEM;
 	if (!proc_create_net_single("snmp", 0444, xn->proc_dir,
 				    xtcp_snmp_show, NULL) ||
-	    !proc_create_net_single("sockets", 0444, xn->proc_dir,
-				    xtcp_sockets_show, NULL)) {
+	    !proc_create_net("sockets", 0444, xn->proc_dir, &xtcp_seq_ops,
+			     sizeof(struct xtcp_seq_state))) {
 		remove_proc_subtree("xtcp", net->proc_net);
 		return -ENOMEM;
 	}

@@ -358,12 +358,12 @@ static unsigned long xtcp_req_left_ms(const struct xtcp_request *req)
  * xtcp_req_rows() - a listener's requests in /proc/net/xtcp/sockets
  * @seq: the file
  * @sk: the listener
- * @sl: number of the next row; advanced
+ * @sl: the listener's row number, which its requests' rows carry too
  *
  * One SYN_RECV row each, with the SYN-ACK timer, as TCP shows its
  * request sockets.
  */
-void xtcp_req_rows(struct seq_file *seq, struct sock *sk, int *sl)
+void xtcp_req_rows(struct seq_file *seq, struct sock *sk, int sl)
 {
 	struct xtcp_sock *lxs = xtcp_sk(sk);
 	struct xtcp_request *req;
@@ -373,7 +373,7 @@ void xtcp_req_rows(struct seq_file *seq, struct sock *sk, int *sl)
 	for (i = 0; lxs->req_hash && i <= lxs->req_hash_mask; i++)
 		hlist_for_each_entry(req, &lxs->req_hash[i], node)
 			seq_printf(seq, "%d %pI4:%u %pI4:%u SYN_RECV 0 0 retrans %lu %u %u 0\n",
-				   (*sl)++, &req->laddr, ntohs(req->lport),
+				   sl, &req->laddr, ntohs(req->lport),
 				   &req->raddr, ntohs(req->rport),
 				   xtcp_req_left_ms(req), req->retrans,
 				   from_kuid_munged(seq_user_ns(seq),

@@ -17,34 +17,82 @@
 #include <linux/random.h>
 #include <linux/rculist.h>
 #include <linux/rculist_nulls.h>
+#include <linux/siphash.h>
 #include <linux/mm.h>
 #include <net/ip.h>
 
 #include "xtcp.h"
 
+/*
+ * The keys of every table and of the port choice, set once at module
+ * init before any namespace exists, so no lookup ever sees them change.
+ */
 static u32 xtcp_hash_rnd __read_mostly;
+static siphash_key_t xtcp_port_key __read_mostly;
+
+/*
+ * RFC 6056 section 3.3.4 (Algorithm 4, "Double-Hash Port Selection"):
+ * the offset into the ephemeral range comes from a keyed hash of the
+ * destination, and a counter picked by the same hash moves it on after
+ * each use, so consecutive connections to one destination do not reveal
+ * where another destination's ports are. 2^16 counters, as Linux's
+ * table_perturb, so that the counters do not leak a host's identity.
+ */
+#define XTCP_PERTURB_SHIFT	16
+static u32 *xtcp_port_perturb __read_mostly;
+
+/**
+ * xtcp_hash_init() - choose the tables' secrets, at module init
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xtcp_hash_init(void)
+{
+	xtcp_port_perturb = kvmalloc_array(1 << XTCP_PERTURB_SHIFT,
+					   sizeof(*xtcp_port_perturb),
+					   GFP_KERNEL);
+	if (!xtcp_port_perturb)
+		return -ENOMEM;
+	get_random_bytes(xtcp_port_perturb,
+			 sizeof(*xtcp_port_perturb) << XTCP_PERTURB_SHIFT);
+	get_random_bytes(&xtcp_port_key, sizeof(xtcp_port_key));
+	xtcp_hash_rnd = get_random_u32();
+	return 0;
+}
+
+/**
+ * xtcp_hash_exit() - free the port counters, at module exit
+ */
+void xtcp_hash_exit(void)
+{
+	kvfree(xtcp_port_perturb);
+}
 
 /**
  * xtcp_table_init() - allocate and initialise a namespace's tables
  * @xn: the namespace's xtcp state
  * @ehash_entries: buckets of the connection and TIME_WAIT tables, a power
- *	of two
+ *	of two; the port tables get a quarter of that, at least 1024 and at
+ *	most one per port
  *
  * Return: 0 or -ENOMEM.
  */
 int xtcp_table_init(struct xtcp_net *xn, unsigned int ehash_entries)
 {
+	unsigned int bhash_entries = clamp(ehash_entries / 4, 1024U, 65536U);
 	unsigned int i;
 
-	if (!xtcp_hash_rnd)
-		xtcp_hash_rnd = get_random_u32() | 1;
 	xn->ehash = kvcalloc(ehash_entries, sizeof(*xn->ehash), GFP_KERNEL);
 	xn->twhash = kvcalloc(ehash_entries, sizeof(*xn->twhash), GFP_KERNEL);
-	if (!xn->ehash || !xn->twhash) {
+	xn->bhash = kvcalloc(bhash_entries, sizeof(*xn->bhash), GFP_KERNEL);
+	xn->tw_bhash = kvcalloc(bhash_entries, sizeof(*xn->tw_bhash),
+				GFP_KERNEL);
+	if (!xn->ehash || !xn->twhash || !xn->bhash || !xn->tw_bhash) {
 		xtcp_table_exit(xn);
 		return -ENOMEM;
 	}
 	xn->ehash_mask = ehash_entries - 1;
+	xn->bhash_mask = bhash_entries - 1;
 	spin_lock_init(&xn->lock);
 	for (i = 0; i < ehash_entries; i++) {
 		INIT_HLIST_NULLS_HEAD(&xn->ehash[i], i);
@@ -52,10 +100,10 @@ int xtcp_table_init(struct xtcp_net *xn, unsigned int ehash_entries)
 	}
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
 		INIT_HLIST_NULLS_HEAD(&xn->lhash[i], XTCP_LHASH_NULLS_BASE + i);
-	for (i = 0; i < ARRAY_SIZE(xn->bhash); i++)
+	for (i = 0; i < bhash_entries; i++) {
 		INIT_HLIST_HEAD(&xn->bhash[i]);
-	for (i = 0; i < ARRAY_SIZE(xn->tw_bhash); i++)
 		INIT_HLIST_HEAD(&xn->tw_bhash[i]);
+	}
 	return 0;
 }
 
@@ -67,8 +115,12 @@ void xtcp_table_exit(struct xtcp_net *xn)
 {
 	kvfree(xn->ehash);
 	kvfree(xn->twhash);
+	kvfree(xn->bhash);
+	kvfree(xn->tw_bhash);
 	xn->ehash = NULL;
 	xn->twhash = NULL;
+	xn->bhash = NULL;
+	xn->tw_bhash = NULL;
 }
 
 /**
@@ -92,6 +144,24 @@ unsigned int xtcp_ehashfn(const struct xtcp_net *xn, __be32 laddr,
 	return h & xn->ehash_mask;
 }
 
+/**
+ * xtcp_bhashfn() - the bucket of a local port in the bind and TIME_WAIT
+ *	port tables
+ * @xn: the namespace's xtcp state
+ * @port: the port
+ *
+ * Return: the bucket number, keyed as xtcp_ehashfn().
+ */
+unsigned int xtcp_bhashfn(const struct xtcp_net *xn, u16 port)
+{
+	return jhash_1word(port, xtcp_hash_rnd) & xn->bhash_mask;
+}
+
+static bool xtcp_dev_match(int bound_dev_if, int dif, int sdif)
+{
+	return !bound_dev_if || bound_dev_if == dif || bound_dev_if == sdif;
+}
+
 static bool xtcp_ehash_match(const struct sock *sk, __be32 laddr,
 			     __be16 lport, __be32 raddr, __be16 rport)
 {
@@ -110,7 +180,8 @@ static struct hlist_nulls_head *xtcp_ehash_bucket(struct xtcp_net *xn,
 
 static unsigned int xtcp_lhash_slot(u16 port)
 {
-	return port & ((1 << XTCP_LHASH_BITS) - 1);
+	return jhash_1word(port, ~xtcp_hash_rnd) &
+	       ((1 << XTCP_LHASH_BITS) - 1);
 }
 
 static struct hlist_nulls_head *xtcp_lhash_bucket(struct xtcp_net *xn,
@@ -121,13 +192,21 @@ static struct hlist_nulls_head *xtcp_lhash_bucket(struct xtcp_net *xn,
 
 static struct hlist_head *xtcp_bhash_bucket(struct xtcp_net *xn, u16 port)
 {
-	return &xn->bhash[port & (ARRAY_SIZE(xn->bhash) - 1)];
+	return &xn->bhash[xtcp_bhashfn(xn, port)];
 }
 
+/*
+ * As inet_bind_conflict(): two sockets collide on a port when their local
+ * addresses overlap and they are bound to the same device or one of them
+ * to none.
+ */
 static bool xtcp_addr_overlap(const struct sock *a, const struct sock *b)
 {
 	__be32 x = a->sk_rcv_saddr, y = b->sk_rcv_saddr;
 
+	if (a->sk_bound_dev_if && b->sk_bound_dev_if &&
+	    a->sk_bound_dev_if != b->sk_bound_dev_if)
+		return false;
 	return !x || !y || x == y;
 }
 
@@ -154,12 +233,19 @@ static bool xtcp_bind_conflict(struct xtcp_net *xn, const struct sock *sk,
 	return xtcp_tw_port_conflict(xn, sk, port);
 }
 
-static bool xtcp_port_in_use(struct xtcp_net *xn, u16 port)
+/*
+ * Is @port held by a socket? With @connect, sockets whose port connect()
+ * chose do not count: another connect() may share the port with them when
+ * its 4-tuple differs, as with __inet_hash_connect()'s buckets of
+ * fastreuse -1.
+ */
+static bool xtcp_port_in_use(struct xtcp_net *xn, u16 port, bool connect)
 {
 	struct sock *sk2;
 
 	sk_for_each_bound(sk2, xtcp_bhash_bucket(xn, port))
-		if (inet_sk(sk2)->inet_num == port)
+		if (inet_sk(sk2)->inet_num == port &&
+		    !(connect && xtcp_sk(sk2)->connect_bound))
 			return true;
 	return false;
 }
@@ -186,44 +272,93 @@ static void xtcp_bhash_add(struct xtcp_net *xn, struct sock *sk, u16 port)
 	hlist_add_head(&sk->sk_bind_node, xtcp_bhash_bucket(xn, port));
 }
 
-/*
- * Pick a free port from the namespace's ephemeral range, starting at a
- * random offset. @fits tells whether a candidate is acceptable.
- */
-static u16 xtcp_pick_port(struct xtcp_net *xn, struct sock *sk,
-			  bool (*fits)(struct xtcp_net *, struct sock *, u16))
-{
-	int low, high;
-	u32 range, off, i;
-
-	inet_get_local_port_range(sock_net(sk), &low, &high);
-	range = high - low + 1;
-	off = get_random_u32_below(range);
-	for (i = 0; i < range; i++) {
-		u16 port = low + (off + i) % range;
-
-		if (inet_is_local_reserved_port(sock_net(sk), port))
-			continue;
-		if (fits(xn, sk, port))
-			return port;
-	}
-	return 0;
-}
-
-static bool xtcp_port_fits_bind(struct xtcp_net *xn, struct sock *sk, u16 port)
-{
-	return !xtcp_port_in_use(xn, port) &&
-	       !xtcp_tw_port_conflict(xn, sk, port);
-}
-
-static bool xtcp_port_fits_connect(struct xtcp_net *xn, struct sock *sk,
-				   u16 port)
+static void xtcp_ehash_add(struct xtcp_net *xn, struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
-	return !xtcp_port_in_use(xn, port) &&
-	       !xtcp_tuple_in_use(xn, inet->inet_saddr, htons(port),
-				  inet->inet_daddr, inet->inet_dport);
+	lockdep_assert_held(&xn->lock);
+	sock_hold(sk);
+	__sk_nulls_add_node_rcu(sk, xtcp_ehash_bucket(xn, inet->inet_saddr,
+						      inet->inet_sport,
+						      inet->inet_daddr,
+						      inet->inet_dport));
+}
+
+/*
+ * Take @port for an unbound socket, under the table lock: bind(0) and
+ * listen() want a port no one holds; connect() wants one no bind() holds
+ * and whose 4-tuple is free, and enters the connection table with it.
+ */
+static bool xtcp_port_take(struct xtcp_net *xn, struct sock *sk, u16 port,
+			   bool connect)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	lockdep_assert_held(&xn->lock);
+	if (xtcp_port_in_use(xn, port, connect))
+		return false;
+	if (!connect) {
+		if (xtcp_tw_port_conflict(xn, sk, port))
+			return false;
+		xtcp_bhash_add(xn, sk, port);
+		return true;
+	}
+	if (xtcp_tuple_in_use(xn, inet->inet_saddr, htons(port),
+			      inet->inet_daddr, inet->inet_dport))
+		return false;
+	xtcp_bhash_add(xn, sk, port);
+	xtcp_sk(sk)->connect_bound = 1;
+	xtcp_ehash_add(xn, sk);
+	return true;
+}
+
+/*
+ * Give an unbound socket a port from the namespace's ephemeral range, in
+ * process context. The scan starts at @offset and walks one parity, then
+ * the other (even offsets first for connect(), odd for bind(), as Linux,
+ * so that the two rarely compete); the table lock is taken for one
+ * candidate at a time and the scan yields the CPU between candidates, so
+ * a full range costs time, never a stall of the receive path.
+ *
+ * Return: the port taken, with the number of candidates tried in
+ * @tried, or 0 when the range is exhausted.
+ */
+static u16 xtcp_port_scan(struct xtcp_net *xn, struct sock *sk, u32 offset,
+			  bool connect, u32 *tried)
+{
+	struct net *net = sock_net(sk);
+	u32 remaining, i, pass;
+	int low, high;
+
+	inet_get_local_port_range(net, &low, &high);
+	remaining = high - low + 1;
+	if (remaining > 1)
+		remaining &= ~1U;
+	offset %= remaining;
+	offset = (offset & ~1U) | (connect ? 0 : 1);
+	if (offset >= remaining)
+		offset = 0;
+
+	for (pass = 0; pass < 2; pass++, offset ^= 1) {
+		for (i = 0; i < remaining; i += 2) {
+			u16 port = low + (offset + i) % remaining;
+			bool taken;
+
+			if (inet_is_local_reserved_port(net, port))
+				continue;
+			spin_lock_bh(&xn->lock);
+			taken = xtcp_port_take(xn, sk, port, connect);
+			spin_unlock_bh(&xn->lock);
+			if (taken) {
+				*tried = i;
+				return port;
+			}
+			cond_resched();
+		}
+		if (remaining == 1)
+			break;
+	}
+	return 0;
 }
 
 /**
@@ -231,17 +366,21 @@ static bool xtcp_port_fits_connect(struct xtcp_net *xn, struct sock *sk,
  * @sk: the socket, not yet bound; its local address is already set
  * @port: the port, or 0 for an ephemeral one
  *
+ * Context: process context; may sleep when @port is 0.
  * Return: 0, or -EADDRINUSE when the port is taken (or none is free).
  */
 int xtcp_bind_port(struct sock *sk, u16 port)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	u32 tried;
 	int err = 0;
 
-	spin_lock_bh(&xn->lock);
 	if (!port)
-		port = xtcp_pick_port(xn, sk, xtcp_port_fits_bind);
-	if (!port || xtcp_bind_conflict(xn, sk, port))
+		return xtcp_port_scan(xn, sk, get_random_u32(), false,
+				      &tried) ? 0 : -EADDRINUSE;
+
+	spin_lock_bh(&xn->lock);
+	if (xtcp_bind_conflict(xn, sk, port))
 		err = -EADDRINUSE;
 	else
 		xtcp_bhash_add(xn, sk, port);
@@ -262,6 +401,7 @@ void xtcp_unbind_port(struct sock *sk)
 		hlist_del_init(&sk->sk_bind_node);
 	inet_sk(sk)->inet_num = 0;
 	inet_sk(sk)->inet_sport = 0;
+	xtcp_sk(sk)->connect_bound = 0;
 	spin_unlock_bh(&xn->lock);
 }
 
@@ -295,11 +435,37 @@ out:
 	return err;
 }
 
+/*
+ * RFC 6056 3.3.4: the scan's offset F(laddr, faddr, fport) plus the
+ * counter G(laddr, faddr, fport) selects; the counter then moves past the
+ * port taken, and on by a random amount so that a peer cannot count the
+ * connections of others to the same destination.
+ */
+static int xtcp_connect_port(struct xtcp_net *xn, struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	u32 *perturb;
+	u32 tried;
+	u64 hash;
+
+	hash = siphash_3u32((__force u32)inet->inet_saddr,
+			    (__force u32)inet->inet_daddr,
+			    (__force u32)inet->inet_dport, &xtcp_port_key);
+	perturb = &xtcp_port_perturb[hash & ((1 << XTCP_PERTURB_SHIFT) - 1)];
+	if (!xtcp_port_scan(xn, sk, READ_ONCE(*perturb) + (u32)(hash >> 32),
+			    true, &tried))
+		return -EADDRNOTAVAIL;
+	tried = max(tried, get_random_u32_below(8) * 2);
+	WRITE_ONCE(*perturb, READ_ONCE(*perturb) + tried + 2);
+	return 0;
+}
+
 /**
  * xtcp_connect_hash() - enter a connecting socket in the connection table
  * @sk: the socket, with its addresses and remote port set; an unbound
  *	socket gets an ephemeral port here
  *
+ * Context: process context; may sleep when the socket is unbound.
  * Return: 0, -EADDRNOTAVAIL when the 4-tuple is taken or no port is free.
  */
 int xtcp_connect_hash(struct sock *sk)
@@ -308,26 +474,15 @@ int xtcp_connect_hash(struct sock *sk)
 	struct inet_sock *inet = inet_sk(sk);
 	int err = 0;
 
-	spin_lock_bh(&xn->lock);
-	if (!inet->inet_num) {
-		u16 port = xtcp_pick_port(xn, sk, xtcp_port_fits_connect);
+	if (!inet->inet_num)
+		return xtcp_connect_port(xn, sk);
 
-		if (!port) {
-			err = -EADDRNOTAVAIL;
-			goto out;
-		}
-		xtcp_bhash_add(xn, sk, port);
-	} else if (xtcp_tuple_in_use(xn, inet->inet_saddr, inet->inet_sport,
-				     inet->inet_daddr, inet->inet_dport)) {
+	spin_lock_bh(&xn->lock);
+	if (xtcp_tuple_in_use(xn, inet->inet_saddr, inet->inet_sport,
+			      inet->inet_daddr, inet->inet_dport))
 		err = -EADDRNOTAVAIL;
-		goto out;
-	}
-	sock_hold(sk);
-	__sk_nulls_add_node_rcu(sk, xtcp_ehash_bucket(xn, inet->inet_saddr,
-						      inet->inet_sport,
-						      inet->inet_daddr,
-						      inet->inet_dport));
-out:
+	else
+		xtcp_ehash_add(xn, sk);
 	spin_unlock_bh(&xn->lock);
 	return err;
 }
@@ -351,11 +506,7 @@ int xtcp_ehash_child(struct sock *child)
 	}
 	hlist_add_head(&child->sk_bind_node,
 		       xtcp_bhash_bucket(xn, inet->inet_num));
-	sock_hold(child);
-	__sk_nulls_add_node_rcu(child, xtcp_ehash_bucket(xn, inet->inet_saddr,
-							 inet->inet_sport,
-							 inet->inet_daddr,
-							 inet->inet_dport));
+	xtcp_ehash_add(xn, child);
 	spin_unlock(&xn->lock);
 	return 0;
 }
@@ -383,16 +534,21 @@ void xtcp_unhash(struct sock *sk)
  * @sport: segment's source port
  * @daddr: segment's destination address
  * @dport: segment's destination port
+ * @dif: the device the segment arrived on
+ * @sdif: the layer 3 master device (VRF) it arrived through, or 0
  *
- * A socket can leave its chain for another while the walk is on it (a
- * disconnected socket connecting again), so the walk restarts when it ends
- * in another chain's nulls marker, and the keys are checked again once a
- * reference is held (as __inet_lookup_established()).
+ * A connection bound to a device (SO_BINDTODEVICE) only matches segments
+ * that arrived on it, as INET_MATCH(). A socket can leave its chain for
+ * another while the walk is on it (a disconnected socket connecting
+ * again), so the walk restarts when it ends in another chain's nulls
+ * marker, and the keys are checked again once a reference is held (as
+ * __inet_lookup_established()).
  *
  * Return: the socket with a reference held, or NULL.
  */
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
-				     __be16 sport, __be32 daddr, __be16 dport)
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 	unsigned int slot = xtcp_ehashfn(xn, daddr, dport, saddr, sport);
@@ -402,12 +558,15 @@ struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 	rcu_read_lock();
 begin:
 	sk_nulls_for_each_rcu(sk, node, &xn->ehash[slot]) {
-		if (!xtcp_ehash_match(sk, daddr, dport, saddr, sport))
+		if (!xtcp_ehash_match(sk, daddr, dport, saddr, sport) ||
+		    !xtcp_dev_match(READ_ONCE(sk->sk_bound_dev_if), dif, sdif))
 			continue;
 		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
 			goto begin;
 		if (unlikely(!xtcp_ehash_match(sk, daddr, dport, saddr,
-					       sport))) {
+					       sport) ||
+			     !xtcp_dev_match(READ_ONCE(sk->sk_bound_dev_if),
+					     dif, sdif))) {
 			sock_put(sk);
 			goto begin;
 		}
@@ -421,12 +580,33 @@ found:
 	return sk;
 }
 
-static bool xtcp_listener_match(const struct sock *sk, __be32 daddr, u16 port)
+/*
+ * How well a listener fits a segment, as compute_score(): -1 when it does
+ * not; a listener bound to the address beats one on INADDR_ANY, and
+ * between those, one bound to the device beats one bound to none.
+ */
+#define XTCP_LISTENER_BEST	3
+
+static int xtcp_listener_score(const struct sock *sk, __be32 daddr, u16 port,
+			       int dif, int sdif)
 {
 	const struct inet_sock *inet = inet_sk(sk);
+	int bound_dev_if = READ_ONCE(sk->sk_bound_dev_if);
+	int score = 0;
 
-	return inet->inet_num == port &&
-	       (inet->inet_rcv_saddr == daddr || !inet->inet_rcv_saddr);
+	if (inet->inet_num != port)
+		return -1;
+	if (inet->inet_rcv_saddr) {
+		if (inet->inet_rcv_saddr != daddr)
+			return -1;
+		score += 2;
+	}
+	if (bound_dev_if) {
+		if (!xtcp_dev_match(bound_dev_if, dif, sdif))
+			return -1;
+		score++;
+	}
+	return score;
 }
 
 /**
@@ -434,28 +614,37 @@ static bool xtcp_listener_match(const struct sock *sk, __be32 daddr, u16 port)
  * @net: namespace the segment arrived in
  * @daddr: segment's destination address
  * @dport: segment's destination port
+ * @dif: the device the segment arrived on
+ * @sdif: the layer 3 master device (VRF) it arrived through, or 0
  *
- * A listener bound to @daddr is preferred to one bound to INADDR_ANY. The
- * walk restarts as in xtcp_lookup_established().
+ * A listener bound to @daddr is preferred to one bound to INADDR_ANY, and
+ * one bound to the device (SO_BINDTODEVICE) to one bound to none; one
+ * bound to another device does not match. The walk restarts as in
+ * xtcp_lookup_established().
  *
  * Return: the listener with a reference held, or NULL.
  */
-struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport,
+				  int dif, int sdif)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 	u16 port = ntohs(dport);
 	unsigned int slot = xtcp_lhash_slot(port);
 	struct hlist_nulls_node *node;
 	struct sock *sk, *best;
+	int score, hiscore;
 
 	rcu_read_lock();
 begin:
 	best = NULL;
+	hiscore = -1;
 	sk_nulls_for_each_rcu(sk, node, &xn->lhash[slot]) {
-		if (!xtcp_listener_match(sk, daddr, port))
+		score = xtcp_listener_score(sk, daddr, port, dif, sdif);
+		if (score <= hiscore)
 			continue;
 		best = sk;
-		if (inet_sk(sk)->inet_rcv_saddr == daddr)
+		hiscore = score;
+		if (score == XTCP_LISTENER_BEST)
 			goto exact;
 	}
 	if (get_nulls_value(node) != XTCP_LHASH_NULLS_BASE + slot)
@@ -464,7 +653,8 @@ exact:
 	if (best) {
 		if (unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
 			goto begin;
-		if (unlikely(!xtcp_listener_match(best, daddr, port) ||
+		if (unlikely(xtcp_listener_score(best, daddr, port, dif,
+						 sdif) != hiscore ||
 			     inet_sk_state_load(best) != TCP_LISTEN)) {
 			sock_put(best);
 			goto begin;

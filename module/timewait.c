@@ -49,7 +49,7 @@ static struct hlist_head *xtcp_tw_bucket(struct xtcp_net *xn, __be32 laddr,
 
 static struct hlist_head *xtcp_tw_bind_bucket(struct xtcp_net *xn, u16 port)
 {
-	return &xn->tw_bhash[port & (ARRAY_SIZE(xn->tw_bhash) - 1)];
+	return &xn->tw_bhash[xtcp_bhashfn(xn, port)];
 }
 
 static unsigned long xtcp_tw_timeout(struct net *net)
@@ -328,7 +328,7 @@ void xtcp_tw_purge(struct net *net)
 	HLIST_HEAD(dead);
 
 	spin_lock_bh(&xn->lock);
-	for (i = 0; i < ARRAY_SIZE(xn->tw_bhash); i++) {
+	for (i = 0; i <= xn->bhash_mask; i++) {
 		hlist_for_each_entry_safe(tw, tmp, &xn->tw_bhash[i], bind_node) {
 			xtcp_tw_unhash_locked(tw);
 			hlist_add_head(&tw->bind_node, &dead);

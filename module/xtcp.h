@@ -88,7 +88,6 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
 #define XTCP_MIN_MSS		88
 
 #define XTCP_LHASH_BITS		6
-#define XTCP_BHASH_BITS		10
 /* Nulls values that end the listener chains, distinct from ehash slots */
 #define XTCP_LHASH_NULLS_BASE	BIT(29)
 /* Retry interval when the device refuses a retransmission (as TCP) */
@@ -272,6 +271,7 @@ struct xtcp_sysctl {
  * struct xtcp_net - xtcp state of one network namespace
  * @lock: serialises changes to every table
  * @ehash_mask: number of @ehash (and @twhash) buckets less one
+ * @bhash_mask: number of @bhash (and @tw_bhash) buckets less one
  * @ehash: connections (SYN_SENT onwards) by 4-tuple, through sk_nulls_node;
  *	RCU, each chain ends in its bucket number
  * @lhash: listeners by local port, through sk_nulls_node; RCU, each chain
@@ -304,9 +304,10 @@ struct xtcp_net {
 	unsigned int ehash_mask;
 	struct hlist_nulls_head *ehash;
 	struct hlist_nulls_head lhash[1 << XTCP_LHASH_BITS];
-	struct hlist_head bhash[1 << XTCP_BHASH_BITS];
+	unsigned int bhash_mask;
+	struct hlist_head *bhash;
 	struct hlist_head *twhash;
-	struct hlist_head tw_bhash[1 << XTCP_BHASH_BITS];
+	struct hlist_head *tw_bhash;
 	struct xtcp_mib __percpu *mib;
 	struct xtcp_sysctl sysctl;
 	struct ctl_table_header *sysctl_hdr;
@@ -487,6 +488,8 @@ enum {
  * @ack_pending: in-order data arrived that we have not acknowledged
  * @fin_queued: our FIN is on the write queue
  * @orphan_counted: closed by the user, counted in xtcp_net.orphans
+ * @connect_bound: the local port was chosen by connect(), and other
+ *	connect()s may share it with another 4-tuple (RFC 6056)
  * @pending: XTCP_TIME_* event the retransmission timer is armed for
  * @ca_state: XTCP_CA_* congestion state
  * @dupacks: duplicate ACKs counted since the last new ACK
@@ -596,7 +599,8 @@ struct xtcp_sock {
 	u8 wscale_ok:1,
 	   ack_pending:1,
 	   fin_queued:1,
-	   orphan_counted:1;
+	   orphan_counted:1,
+	   connect_bound:1;
 	u8 pending;
 	u8 ca_state;
 	u8 dupacks;
@@ -683,10 +687,13 @@ int xtcp_shutdown(struct socket *sock, int how);
 void xtcp_get_info(struct sock *sk, struct xtcp_info *info);
 
 /* table.c */
+int xtcp_hash_init(void);
+void xtcp_hash_exit(void);
 int xtcp_table_init(struct xtcp_net *xn, unsigned int ehash_entries);
 void xtcp_table_exit(struct xtcp_net *xn);
 unsigned int xtcp_ehashfn(const struct xtcp_net *xn, __be32 laddr,
 			  __be16 lport, __be32 raddr, __be16 rport);
+unsigned int xtcp_bhashfn(const struct xtcp_net *xn, u16 port);
 int xtcp_bind_port(struct sock *sk, u16 port);
 void xtcp_unbind_port(struct sock *sk);
 int xtcp_listen_hash(struct sock *sk);
@@ -694,8 +701,10 @@ int xtcp_connect_hash(struct sock *sk);
 int xtcp_ehash_child(struct sock *child);
 void xtcp_unhash(struct sock *sk);
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
-				     __be16 sport, __be32 daddr, __be16 dport);
-struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif);
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport,
+				  int dif, int sdif);
 
 /* isn.c */
 void xtcp_isn_init(void);
@@ -803,7 +812,7 @@ bool xtcp_req_unlink(struct xtcp_request *req);
 void xtcp_req_put(struct xtcp_request *req);
 void xtcp_req_init(struct xtcp_request *req, struct sock *sk,
 		   const struct sk_buff *skb);
-void xtcp_req_rows(struct seq_file *seq, struct sock *sk, int *sl);
+void xtcp_req_rows(struct seq_file *seq, struct sock *sk, int sl);
 
 /* syncookies.c */
 void xtcp_cookie_init_net(struct xtcp_net *xn);

@@ -338,6 +338,23 @@ xl_topo_veth() {
 	EOF
 }
 
+# Two veth paths between A and B: xa0/xb0 with XL_IP_A/XL_IP_B, and
+# xa1/xb1 with 198.18.3.1/198.18.3.2 (for SO_BINDTODEVICE)
+xl_topo_veth2() {
+	xl_topo_veth || return 1
+	_xl_ip <<-EOF || return 1
+	link add xa1 netns $XL_NS_A type veth peer name xb1 netns $XL_NS_B
+	EOF
+	_xl_ip -n "$XL_NS_A" <<-EOF || return 1
+	addr add 198.18.3.1/24 dev xa1
+	link set xa1 up
+	EOF
+	_xl_ip -n "$XL_NS_B" <<-EOF
+	addr add 198.18.3.2/24 dev xb1
+	link set xb1 up
+	EOF
+}
+
 xl_topo_router() {
 	xl_topo_clean
 	xl_modules || return 1

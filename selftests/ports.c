@@ -3,10 +3,15 @@
  * Local ports and addresses over a connection's life (RFC 9293 3.6, 3.10):
  * a port a client bound, or a listener's port that an accepted connection
  * shares, is free again once the connection's TIME_WAIT ends, and binding
- * every port that shares a bind-table bucket with it finds nothing stale;
+ * the ports after it (spread over the keyed bind table) finds nothing stale;
  * connect(AF_UNSPEC) leaves a socket that connects again as a new one,
  * with nothing of the old connection (data, end of stream, counters);
  * connect() to INADDR_ANY reaches this host, as Linux TCP's does.
+ * Ephemeral ports are chosen per destination (RFC 6056): with a range of
+ * four ports, four connections to one destination take all four, the
+ * fifth connect() fails with EADDRNOTAVAIL at once, and another
+ * destination still gets the four ports; bind() and listen() of port 0
+ * then fail with EADDRINUSE at once.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,11 +26,16 @@
 #define PORT		5000
 #define PORT2		5001
 #define CLIENT_PORT	40001
-/* Consecutive ports past the bind table's 1024 buckets: every bucket */
+/* Consecutive ports swept after one is freed */
 #define SWEEP_PORTS	1025
-#define MSL_MS		250
+/* TIME_WAIT lasts 2 s: long enough for a /proc poll on the debug kernel */
+#define MSL_MS		1000
 #define WAIT_MS		10000
 #define SRV		XL_IP_B ":5000"
+#define RANGE_LO	40100
+#define RANGE_PORTS	4
+/* How long a connect() or bind() may take to find the range exhausted */
+#define EXHAUSTED_MS	1000
 
 FIXTURE(ports) {
 	int lfd;
@@ -81,8 +91,8 @@ static int bound_pair(FIXTURE_DATA(ports) *self, int *cli, int *srv)
 /*
  * A client bound to a port closes first and goes through TIME_WAIT; once
  * the entry expires the port is free, and no socket of that connection is
- * left in the bind table: binding every port that shares its bucket works,
- * and the port connects again.
+ * left in the bind table: binding the ports after it works, and the port
+ * connects again.
  */
 TEST_F_TIMEOUT(ports, bound_port_free_after_time_wait, 120)
 {
@@ -114,8 +124,8 @@ TEST_F_TIMEOUT(ports, bound_port_free_after_time_wait, 120)
 /*
  * The accepted end closes first, so the server's side of the connection
  * goes through TIME_WAIT while sharing the listener's port. After it
- * expires and the listener closes, every port of the bucket binds, and
- * the port listens and accepts again.
+ * expires and the listener closes, the ports after it bind, and the port
+ * listens and accepts again.
  */
 TEST_F_TIMEOUT(ports, accepted_port_free_after_time_wait, 120)
 {
@@ -240,6 +250,79 @@ TEST_F_TIMEOUT(ports, connect_to_any_address_reaches_this_host, 60)
 	xl_abort_close(cli);
 	xl_abort_close(srv);
 	close(lfd);
+}
+
+
+/*
+ * Connect RANGE_PORTS clients to @port and accept them into @fds; returns
+ * the set of local ports used as a bit mask over the range, or -1.
+ */
+static int fill_range(struct xl_fds *fds, int lfd, unsigned short port)
+{
+	int i, cli, srv, lp, mask = 0;
+
+	for (i = 0; i < RANGE_PORTS; i++) {
+		cli = xl_fds_add(fds, xl_connect_in(XL_NS_A, XL_IP_B, port, 0));
+		if (cli < 0)
+			return -1;
+		srv = xl_fds_add(fds, accept(lfd, NULL, NULL));
+		if (srv < 0)
+			return -1;
+		lp = xl_local_port(cli);
+		if (lp < RANGE_LO || lp >= RANGE_LO + RANGE_PORTS)
+			return -1;
+		mask |= 1 << (lp - RANGE_LO);
+	}
+	return mask;
+}
+
+/* connect() to @port fails with EADDRNOTAVAIL within EXHAUSTED_MS */
+static int connect_exhausted(unsigned short port)
+{
+	long long t0 = xl_now_ms();
+	int fd, err;
+
+	fd = xl_sock(XL_NS_A, 0);
+	if (fd < 0)
+		return -1;
+	err = xl_connect(fd, XL_IP_B, port) ? errno : 0;
+	close(fd);
+	if (err != EADDRNOTAVAIL || xl_now_ms() - t0 > EXHAUSTED_MS)
+		return -1;
+	return 0;
+}
+
+TEST_F_TIMEOUT(ports, exhausted_range_per_destination, 60)
+{
+	char range[32];
+	struct xl_fds fds = { .n = 0 };
+	long long t0;
+	int lfd2, fd;
+
+	snprintf(range, sizeof(range), "%d %d", RANGE_LO,
+		 RANGE_LO + RANGE_PORTS - 1);
+	ASSERT_EQ(0, xl_write_file(XL_NS_A,
+				   "/proc/sys/net/ipv4/ip_local_port_range",
+				   range));
+	lfd2 = xl_fds_add(&fds, xl_listen_in(XL_NS_B, XL_IP_B, PORT2, 16, 0));
+	ASSERT_LE(0, lfd2);
+
+	EXPECT_EQ((1 << RANGE_PORTS) - 1, fill_range(&fds, self->lfd, PORT));
+	EXPECT_EQ(0, connect_exhausted(PORT));
+	EXPECT_EQ((1 << RANGE_PORTS) - 1, fill_range(&fds, lfd2, PORT2));
+	EXPECT_EQ(0, connect_exhausted(PORT2));
+	EXPECT_EQ(2 * RANGE_PORTS, xl_count_rows(XL_NS_A, NULL, "ESTABLISHED"));
+
+	/* Ports that connect() holds are not for bind(0) or listen() */
+	fd = xl_fds_add(&fds, xl_sock(XL_NS_A, 0));
+	ASSERT_LE(0, fd);
+	t0 = xl_now_ms();
+	EXPECT_EQ(-1, xl_bind(fd, XL_IP_A, 0));
+	EXPECT_EQ(EADDRINUSE, errno);
+	EXPECT_EQ(-1, listen(fd, 1));
+	EXPECT_EQ(EADDRINUSE, errno);
+	EXPECT_GE(EXHAUSTED_MS, xl_now_ms() - t0);
+	xl_fds_abort(&fds);
 }
 
 XL_HARNESS_MAIN

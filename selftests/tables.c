@@ -47,7 +47,7 @@ FIXTURE_SETUP(tables)
 
 	self->nidle = 0;
 	self->lfd = -1;
-	ASSERT_EQ(0, reload("ehash_entries=2"));
+	ASSERT_EQ(0, reload("thash_entries=2"));
 	ASSERT_EQ(0, xl_topo("veth"));
 	self->lfd = xl_listen_in(XL_NS_B, XL_IP_B, PORT, 256, 0);
 	ASSERT_LE(0, self->lfd);

@@ -471,11 +471,17 @@ static int bind_or_connect(int fd, bool to, const char *ip,
 			   unsigned short port)
 {
 	struct sockaddr_xtcp sa;
+	socklen_t len = sizeof(int);
+	int domain;
 
 	if (xl_addr(&sa, ip, port)) {
 		errno = EINVAL;
 		return -1;
 	}
+	/* The same calls serve Linux TCP sockets, the reference */
+	if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) &&
+	    domain == AF_INET)
+		sa.sxtcp_family = AF_INET;
 	return to ? connect(fd, (struct sockaddr *)&sa, sizeof(sa)) :
 		    bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 }
@@ -515,6 +521,37 @@ int xl_connect_in(const char *ns, const char *ip, unsigned short port,
 	    !((type_flags & SOCK_NONBLOCK) && errno == EINPROGRESS))
 		return close_fail(fd);
 	return fd;
+}
+
+int xl_tcp_listen_in(const char *ns, const char *ip, unsigned short port,
+		     int backlog)
+{
+	int fd;
+
+	fd = xl_tcp_sock(ns);
+	if (fd < 0)
+		return -1;
+	if (xl_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) ||
+	    xl_bind(fd, ip, port) || listen(fd, backlog))
+		return close_fail(fd);
+	return fd;
+}
+
+int xl_tcp_connect_in(const char *ns, const char *ip, unsigned short port)
+{
+	int fd;
+
+	fd = xl_tcp_sock(ns);
+	if (fd < 0)
+		return -1;
+	if (xl_connect(fd, ip, port))
+		return close_fail(fd);
+	return fd;
+}
+
+int xl_bind_dev(int fd, const char *dev)
+{
+	return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev));
 }
 
 int xl_conn_open(struct xl_conn *c, int lfd, const char *ip,
@@ -965,6 +1002,61 @@ static int rows_each(const char *ns,
 	}
 	free(data);
 	return count;
+}
+
+struct rows_order {
+	long next;
+};
+
+/* Rows carry their position in the sl column: 0, 1, 2, ... */
+static bool row_in_order(const char *line, struct rows_order *o)
+{
+	long sl;
+
+	if (sscanf(line, "%ld", &sl) != 1 || sl != o->next)
+		return false;
+	o->next++;
+	return true;
+}
+
+int xl_rows_in_order(const char *ns)
+{
+	struct rows_order o = { 0 };
+	char *data, *line, *save;
+	int ret = 0;
+
+	data = slurp(ns, SOCKETS_PATH, NULL);
+	if (!data)
+		return -1;
+	line = strtok_r(data, "\n", &save);
+	while (line && (line = strtok_r(NULL, "\n", &save))) {
+		if (!row_in_order(line, &o)) {
+			ret = -1;
+			break;
+		}
+	}
+	free(data);
+	return ret ? ret : (int)o.next;
+}
+
+long xl_meminfo_kb(const char *name)
+{
+	char *data, *line, *save;
+	size_t n = strlen(name);
+	long kb = -1;
+
+	data = slurp(NULL, "/proc/meminfo", NULL);
+	if (!data)
+		return -1;
+	for (line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, name, n) && line[n] == ':') {
+			kb = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	free(data);
+	return kb;
 }
 
 struct rows_copy {

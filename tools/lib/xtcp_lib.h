@@ -87,7 +87,7 @@ const char *xl_tag(void);
 /* Name of the namespace of role @role ('a', 'b', 'r'): "x<role>-<tag>". */
 const char *xl_ns(char role);
 /*
- * Run selftests/topo.sh @kind (veth, router, interop, clean) for this
+ * Run selftests/topo.sh @kind (veth, veth2, router, interop, clean) for this
  * process's namespaces, which replaces a previous topology of theirs;
  * 0 on success.
  */
@@ -162,6 +162,13 @@ int xl_listen_in(const char *ns, const char *ip, unsigned short port,
  */
 int xl_connect_in(const char *ns, const char *ip, unsigned short port,
 		  int type_flags);
+/* A Linux TCP socket in @ns (SO_REUSEADDR) listening on @ip:@port; fd or -1. */
+int xl_tcp_listen_in(const char *ns, const char *ip, unsigned short port,
+		     int backlog);
+/* A Linux TCP socket in @ns connected to @ip:@port; fd or -1. */
+int xl_tcp_connect_in(const char *ns, const char *ip, unsigned short port);
+/* SO_BINDTODEVICE @dev; 0 or -1. */
+int xl_bind_dev(int fd, const char *dev);
 /*
  * Connect from XL_NS_A to @ip:@port, where @lfd listens, and accept:
  * fills @c (both fds -1 on failure); 0 or -1.
@@ -183,7 +190,7 @@ void xl_conn_close(struct xl_conn *c);
 /* Close @c's fds that are open, with RST (xl_abort_close()). */
 void xl_conn_abort(struct xl_conn *c);
 
-#define XL_MAX_FDS	16
+#define XL_MAX_FDS	32
 
 /**
  * struct xl_fds - the fds a test has open, for its teardown to abort
@@ -252,6 +259,13 @@ ssize_t xl_read_file(const char *ns, const char *path, char *buf, size_t n);
 int xl_write_file(const char *ns, const char *path, const char *val);
 /* Counter @name of /proc/net/xtcp/snmp in @ns, or -1 if absent. */
 long xl_snmp(const char *ns, const char *name);
+/*
+ * Rows of /proc/net/xtcp/sockets in @ns when their sl column counts 0, 1,
+ * 2, ... without a gap or a repeat; -1 otherwise.
+ */
+int xl_rows_in_order(const char *ns);
+/* Field @name of /proc/meminfo (e.g. "Slab"), in kB, or -1. */
+long xl_meminfo_kb(const char *name);
 /* Rows of /proc/net/xtcp/sockets in @ns; returns the count or -1. */
 int xl_rows(const char *ns, struct xl_row *rows, int max);
 /* Rows of @ns with local address @local and state @state (NULL: any). */
