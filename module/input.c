@@ -16,19 +16,20 @@
 #include "xtcp.h"
 
 /**
- * xtcp_parse_options() - read the options of a SYN
- * @skb: the segment, with its TCP header linear
- * @xs: the socket to record the peer's MSS and window scale in
+ * xtcp_parse_options() - read the options of a segment
+ * @th: the TCP header, linear with its options
+ * @opt: filled in: MSS, window scale and timestamps, each where present
  *
- * Options xtcp does not implement are skipped; a malformed option list
- * ends the parse.
+ * Options xtcp does not implement are skipped; one with a wrong length
+ * is ignored, and a malformed option list ends the parse (what was read
+ * before it stands), as tcp_parse_options() does.
  */
-void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
+void xtcp_parse_options(const struct tcphdr *th, struct xtcp_options *opt)
 {
-	const struct tcphdr *th = tcp_hdr(skb);
 	const u8 *p = (const u8 *)(th + 1);
 	int len = th->doff * 4 - XTCP_HDR_LEN;
 
+	memset(opt, 0, sizeof(*opt));
 	while (len > 0) {
 		u8 kind = p[0], olen;
 
@@ -44,18 +45,101 @@ void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
 		olen = p[1];
 		if (olen < 2 || olen > len)
 			return;
-		if (kind == XTCPOPT_MSS && olen == XTCPOLEN_MSS) {
-			u16 mss = get_unaligned_be16(p + 2);
-
-			if (mss)
-				xs->rx_mss = max_t(u16, mss, XTCP_MIN_MSS);
-		} else if (kind == XTCPOPT_WINDOW && olen == XTCPOLEN_WINDOW) {
-			xs->wscale_ok = 1;
-			xs->snd_wscale = min_t(u8, p[2], XTCP_MAX_WSCALE);
+		switch (kind) {
+		case XTCPOPT_MSS:
+			if (olen == XTCPOLEN_MSS)
+				opt->mss = get_unaligned_be16(p + 2);
+			break;
+		case XTCPOPT_WINDOW:
+			if (olen == XTCPOLEN_WINDOW) {
+				opt->wscale_ok = 1;
+				opt->wscale = p[2];
+			}
+			break;
+		case XTCPOPT_TIMESTAMP:
+			if (olen == XTCPOLEN_TIMESTAMP) {
+				opt->tstamp_ok = 1;
+				opt->tsval = get_unaligned_be32(p + 2);
+				opt->tsecr = get_unaligned_be32(p + 6);
+			}
+			break;
 		}
 		p += olen;
 		len -= olen;
 	}
+}
+
+/**
+ * xtcp_rcv_syn_options() - take the options of the peer's SYN or SYN-ACK
+ * @sk: a socket in SYN_SENT, or a listener's new child in SYN_RECV
+ * @skb: the SYN
+ *
+ * Records the peer's MSS and window scale. Timestamps are on when both
+ * ends want them (RFC 7323 section 3.2): in SYN_SENT, when our SYN
+ * offered them; for a child, when the timestamps sysctl allows them; and
+ * in either case when this SYN carries the option, whose TSval becomes
+ * TS.Recent.
+ */
+void xtcp_rcv_syn_options(struct sock *sk, const struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_options opt;
+	bool offered;
+
+	xtcp_parse_options(tcp_hdr(skb), &opt);
+	if (opt.mss)
+		xs->rx_mss = max_t(u16, opt.mss, XTCP_MIN_MSS);
+	if (opt.wscale_ok) {
+		xs->wscale_ok = 1;
+		xs->snd_wscale = min_t(u8, opt.wscale, XTCP_MAX_WSCALE);
+	}
+	offered = sk->sk_state == TCP_SYN_SENT ? xs->tstamp_ok :
+		  XTCP_SYSCTL(sk, timestamps);
+	xs->tstamp_ok = offered && opt.tstamp_ok;
+	if (xs->tstamp_ok) {
+		xs->ts_recent = opt.tsval;
+		xs->ts_recent_stamp = (u32)ktime_get_seconds();
+	}
+}
+
+/* TSecr of a received segment, 0 when there is none to use */
+static u32 xtcp_rcv_tsecr(const struct xtcp_sock *xs,
+			  const struct xtcp_skb_cb *cb)
+{
+	return xs->tstamp_ok && cb->saw_tstamp ? cb->tsecr : 0;
+}
+
+/*
+ * RFC 7323 section 5.3 R1 (PAWS): the segment's TSval is older than
+ * TS.Recent. A TS.Recent idle for 24 days is no longer valid (5.5), nor
+ * is a zero one, which some stacks send before they have a clock (as
+ * tcp_paws_check()).
+ */
+static bool xtcp_paws_reject(const struct xtcp_sock *xs,
+			     const struct xtcp_skb_cb *cb)
+{
+	if (!xs->tstamp_ok || !cb->saw_tstamp ||
+	    (s32)(cb->tsval - xs->ts_recent) >= 0 || !xs->ts_recent)
+		return false;
+	return (u32)ktime_get_seconds() - xs->ts_recent_stamp <
+	       XTCP_PAWS_24DAYS;
+}
+
+/*
+ * RFC 7323 section 4.3 (and 5.3 R3): an acceptable segment that covers
+ * the left edge of the window we advertised last (SEG.SEQ <=
+ * Last.ACK.sent, which is rcv_wup) gives TS.Recent, the TSval our
+ * segments echo; a later, out-of-order segment does not, so that the echo
+ * times the whole round trip of the data that was waited for.
+ */
+static void xtcp_store_ts_recent(struct xtcp_sock *xs,
+				 const struct xtcp_skb_cb *cb)
+{
+	if (!xs->tstamp_ok || !cb->saw_tstamp ||
+	    xtcp_after(cb->seq, xs->rcv_wup) || xtcp_paws_reject(xs, cb))
+		return;
+	xs->ts_recent = cb->tsval;
+	xs->ts_recent_stamp = (u32)ktime_get_seconds();
 }
 
 /* RFC 9293 3.10.7.4 first check: is the segment's sequence acceptable? */
@@ -179,6 +263,19 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 			xtcp_v4_send_reset(sock_net(sk), skb);
 		return;
 	}
+	/*
+	 * An echo of a TSval our SYNs never carried: not an answer to them
+	 * (as Linux TCP's PAWSActive check)
+	 */
+	if (ack && xtcp_rcv_tsecr(xs, cb) &&
+	    !xtcp_between(cb->tsecr, xs->ts_off +
+			  (u32)div_u64(xs->syn_sent_us, USEC_PER_MSEC),
+			  xtcp_ts_now(xs))) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSACTIVEREJECTED);
+		if (!(cb->flags & XTCPHDR_RST))
+			xtcp_v4_send_reset(sock_net(sk), skb);
+		return;
+	}
 	if (cb->flags & XTCPHDR_RST) {
 		if (ack)
 			xtcp_reset(sk);
@@ -187,7 +284,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (!(cb->flags & XTCPHDR_SYN))
 		return;
 
-	xtcp_parse_options(skb, xs);
+	xtcp_rcv_syn_options(sk, skb);
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
 	xs->snd_wnd = ntohs(tcp_hdr(skb)->window);
@@ -197,7 +294,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (ack) {
 		xs->snd_una = cb->ack_seq;
 		xs->snd_wl2 = cb->ack_seq;
-		xtcp_handshake_rtt(sk);
+		xtcp_handshake_rtt(sk, xtcp_rcv_tsecr(xs, cb));
 		xtcp_clear_xmit_timers(sk);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
 		xtcp_send_ack(sk);
@@ -236,7 +333,7 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 	}
 	xs->snd_una = cb->ack_seq;
 	xs->snd_wl2 = cb->ack_seq;
-	xtcp_handshake_rtt(sk);
+	xtcp_handshake_rtt(sk, xtcp_rcv_tsecr(xs, cb));
 	xtcp_clear_xmit_timers(sk);
 	if (child)
 		return 0;
@@ -249,15 +346,18 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 
 /*
  * Free what an ACK covers and take one RTT sample from it. An ACK that
- * covers retransmitted data gives none at all (Karn's rule, RFC 6298
- * section 3): it may answer the retransmission rather than the segments
- * sent after the original, as tcp_clean_rtx_queue() reasons without
- * timestamps.
+ * covers retransmitted data gives none from the clock of the write queue
+ * (Karn's rule, RFC 6298 section 3): it may answer the retransmission
+ * rather than the segments sent after the original, as
+ * tcp_clean_rtx_queue() reasons. Its timestamp echo (@tsecr, 0 without
+ * one) has no such ambiguity and gives the sample then (RFC 7323 section
+ * 4).
  */
-static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
+static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool retrans_acked = false;
+	bool freed = false;
 	u64 sent_us = 0;
 	struct sk_buff *skb;
 
@@ -276,9 +376,12 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);
+		freed = true;
 	}
 	if (sent_us && !retrans_acked)
 		xtcp_rtt_sample(sk, xtcp_clock_us() - sent_us);
+	else if (freed)
+		xtcp_ts_rtt_sample(sk, tsecr);
 }
 
 /*
@@ -303,8 +406,11 @@ static void xtcp_dupack(struct sock *sk, u32 ack)
 	xtcp_arm_retrans_timer(sk);
 }
 
-/* RFC 9293 3.10.7.4 fifth check: a new ACK moves snd_una */
-static void xtcp_new_ack(struct sock *sk, u32 ack)
+/*
+ * RFC 9293 3.10.7.4 fifth check: a new ACK moves snd_una. @tsecr: its
+ * timestamp echo, 0 without one.
+ */
+static void xtcp_new_ack(struct sock *sk, u32 ack, u32 tsecr)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 acked = ack - xs->snd_una;
@@ -314,7 +420,7 @@ static void xtcp_new_ack(struct sock *sk, u32 ack)
 	if (xtcp_after(ack, xs->snd_nxt))
 		xs->snd_nxt = ack;
 	xs->bytes_acked += acked;
-	xtcp_clean_rtx_queue(sk, ack);
+	xtcp_clean_rtx_queue(sk, ack, tsecr);
 	xs->dupacks = 0;
 	xs->retransmits = 0;
 	xs->refused_since = 0;
@@ -382,6 +488,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb, bool in_window,
 		/* A valid segment: the peer is alive (keepalive, RFC 9293 3.8.4) */
 		xs->rcv_tstamp = jiffies;
 		xs->ka_probes_out = 0;
+		xtcp_store_ts_recent(xs, cb);
 	}
 	if (xtcp_before(ack, xs->snd_una))
 		return true;
@@ -391,7 +498,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb, bool in_window,
 	xs->probes = 0;
 
 	if (ack != xs->snd_una)
-		xtcp_new_ack(sk, ack);
+		xtcp_new_ack(sk, ack, xtcp_rcv_tsecr(xs, cb));
 	else if (in_window && xs->snd_una != xs->snd_max &&
 		 cb->seq == cb->end_seq && !win_changed)
 		xtcp_dupack(sk, ack);
@@ -713,6 +820,24 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 
+	/*
+	 * PAWS before the sequence check (RFC 7323 section 5.3 R1): an old
+	 * duplicate is not acceptable even inside the window, and gets an
+	 * ACK unless it is a RST (RFC 7323 section 5.2: a RST is taken on
+	 * its sequence number alone, since the reset may come from a
+	 * restarted peer with a new clock).
+	 */
+	if (xtcp_paws_reject(xs, cb) && !(cb->flags & XTCPHDR_RST)) {
+		*reason = SKB_DROP_REASON_TCP_RFC7323_PAWS;
+		if (cb->flags & XTCPHDR_SYN) {
+			xtcp_send_challenge_ack(sk, skb);
+			return false;
+		}
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSESTABREJECTED);
+		xtcp_send_dupack(sk, skb);
+		return false;
+	}
+
 	/* First: sequence number */
 	if (!xtcp_sequence_ok(xs, cb)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SEQOUTOFWINDOW);
@@ -840,15 +965,35 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * The control block of a received segment, with its timestamps option:
+ * first as Linux lays it out alone (NOP, NOP, timestamps), else by a full
+ * parse, as tcp_fast_parse_options() does.
+ */
 static void xtcp_fill_cb(struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const __be32 *ts = (const __be32 *)(th + 1);
+	struct xtcp_options opt;
 
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->flags = xtcp_flag_byte(th);
+	cb->saw_tstamp = 0;
+	if (th->doff == (XTCP_HDR_LEN + XTCPOLEN_TSTAMP_ALIGNED) / 4 &&
+	    ts[0] == htonl(XTCPOPT_NOP << 24 | XTCPOPT_NOP << 16 |
+			   XTCPOPT_TIMESTAMP << 8 | XTCPOLEN_TIMESTAMP)) {
+		cb->saw_tstamp = 1;
+		cb->tsval = ntohl(ts[1]);
+		cb->tsecr = ntohl(ts[2]);
+	} else if (th->doff > XTCP_HDR_LEN / 4) {
+		xtcp_parse_options(th, &opt);
+		cb->saw_tstamp = opt.tstamp_ok;
+		cb->tsval = opt.tsval;
+		cb->tsecr = opt.tsecr;
+	}
 }
 
 static void xtcp_rcv_established_path(struct sock *sk, struct sk_buff *skb)

@@ -115,12 +115,13 @@ static int xtcp_child_init(struct sock *child, struct sock *parent,
 	child->sk_state = TCP_SYN_RECV;
 
 	xtcp_init_sock(child);
-	xtcp_parse_options(skb, xs);
+	xtcp_rcv_syn_options(child, skb);
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
 	xs->snd_wnd = ntohs(th->window);
 	xs->snd_wl1 = cb->seq;
 	xs->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
+	xs->ts_off = xtcp_ts_off(iph->daddr, iph->saddr, th->dest, th->source);
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss + 1;
 	xs->segs_in = 1;

@@ -52,6 +52,8 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_NOACKDROPS]		= "NoAckDrops",
 	[XTCP_MIB_TWOVERFLOW]		= "TWOverflow",
 	[XTCP_MIB_ABORTONMEMORY]	= "AbortOnMemory",
+	[XTCP_MIB_PAWSESTABREJECTED]	= "PAWSEstabRejected",
+	[XTCP_MIB_PAWSACTIVEREJECTED]	= "PAWSActiveRejected",
 };
 
 static const char * const xtcp_state_names[] = {

@@ -31,6 +31,7 @@ static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.invalid_ratelimit = 500,
 	.max_tw_buckets	= 262144,
 	.max_orphans	= 65536,
+	.timestamps	= 1,
 };
 
 #define XTCP_SYSCTL_ENTRY(field, lo, hi)				\
@@ -58,6 +59,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_ENTRY(invalid_ratelimit, &xtcp_zero, &xtcp_ms_max),
 	XTCP_SYSCTL_ENTRY(max_tw_buckets, &xtcp_zero, &xtcp_int_max),
 	XTCP_SYSCTL_ENTRY(max_orphans, &xtcp_zero, &xtcp_int_max),
+	XTCP_SYSCTL_ENTRY(timestamps, &xtcp_zero, &xtcp_one),
 	{ }
 };
 

@@ -16,7 +16,7 @@ COUNTERS="ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs
 SYSCTLS="msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	syn_retries=6 synack_retries=5 retries2=15 fin_timeout_ms=60000
 	delack_ms=40 challenge_ack_limit=1000 invalid_ratelimit=500
-	max_tw_buckets=262144 max_orphans=65536"
+	max_tw_buckets=262144 max_orphans=65536 timestamps=1"
 NOBODY=65534
 
 # sysctl_write NS NAME VALUE... - one write(2) of each VALUE to
@@ -139,6 +139,7 @@ sysctl_range_checked() {
 		bad=
 		values=(-1 2147483648 99999999999999999999)
 		[[ $name != rto_min_ms ]] || values+=(0)
+		[[ $name != timestamps ]] || values+=(2)
 		mapfile -t res <<<"$(sysctl_write "$XL_NS_A" "$name" "${values[@]}")"
 		for i in "${!values[@]}"; do
 			[[ ${res[i]:-} == EINVAL ]] || bad+=" ${values[i]}"
