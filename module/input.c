@@ -126,6 +126,29 @@ static bool xtcp_paws_reject(const struct xtcp_sock *xs,
 }
 
 /*
+ * A pure duplicate ACK that changes nothing, at rcv_nxt, and whose TSval
+ * is behind TS.Recent by less than one RTO: the peer's ACKs overtaken on
+ * the way by its later data (paths that spread one flow over several
+ * CPUs reorder them). Linux TCP lets it through PAWS
+ * (tcp_disordered_ack()), so that duplicate ACKs keep counting for fast
+ * retransmit; an old duplicate cannot do harm there.
+ */
+static bool xtcp_disordered_ack(const struct sock *sk,
+				const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 wnd = (u32)ntohs(tcp_hdr(skb)->window) << xs->snd_wscale;
+
+	return cb->flags == XTCPHDR_ACK && cb->seq == cb->end_seq &&
+	       cb->seq == xs->rcv_nxt && cb->ack_seq == xs->snd_una &&
+	       !xtcp_after(cb->seq, xs->snd_wl1) &&
+	       (cb->seq != xs->snd_wl1 || wnd <= xs->snd_wnd) &&
+	       (s32)(xs->ts_recent - cb->tsval) <=
+	       (s32)jiffies_to_msecs(xs->rto);
+}
+
+/*
  * RFC 7323 section 4.3 (and 5.3 R3): an acceptable segment that covers
  * the left edge of the window we advertised last (SEG.SEQ <=
  * Last.ACK.sent, which is rcv_wup) gives TS.Recent, the TSval our
@@ -825,9 +848,10 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 	 * duplicate is not acceptable even inside the window, and gets an
 	 * ACK unless it is a RST (RFC 7323 section 5.2: a RST is taken on
 	 * its sequence number alone, since the reset may come from a
-	 * restarted peer with a new clock).
+	 * restarted peer with a new clock) or a reordered duplicate ACK.
 	 */
-	if (xtcp_paws_reject(xs, cb) && !(cb->flags & XTCPHDR_RST)) {
+	if (xtcp_paws_reject(xs, cb) && !(cb->flags & XTCPHDR_RST) &&
+	    !xtcp_disordered_ack(sk, skb)) {
 		*reason = SKB_DROP_REASON_TCP_RFC7323_PAWS;
 		if (cb->flags & XTCPHDR_SYN) {
 			xtcp_send_challenge_ack(sk, skb);
