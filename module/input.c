@@ -12,6 +12,7 @@
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/checksum.h>
+#include <net/xfrm.h>
 
 #include "xtcp.h"
 
@@ -1036,15 +1037,38 @@ static void xtcp_rcv_established_path(struct sock *sk, struct sk_buff *skb)
 	bh_unlock_sock(sk);
 }
 
+/*
+ * IPsec input policy for a segment that found @sk (NULL for TIME_WAIT
+ * and no socket): our net_protocol has no_policy set, so the check is
+ * ours, as in tcp_v4_rcv(). It reads the IP control block, so it comes
+ * before xtcp_fill_cb(). A refusal is counted by xfrm (XfrmInNoPols,
+ * XfrmInPolBlock, ... in /proc/net/xfrm_stat; TCP counts it nowhere
+ * else) and the segment freed with SKB_DROP_REASON_XFRM_POLICY.
+ */
+static bool xtcp_policy_ok(struct sock *sk, struct sk_buff *skb)
+{
+	if (xfrm4_policy_check(sk, XFRM_POLICY_IN, skb))
+		return true;
+	kfree_skb_reason(skb, SKB_DROP_REASON_XFRM_POLICY);
+	return false;
+}
+
 /**
  * xtcp_v4_rcv() - IPv4 protocol handler for IPPROTO_XTCP
  * @skb: the packet, with the IPv4 header pulled
+ *
+ * Once a socket (or TIME_WAIT entry, or none) is found, the IPsec input
+ * policy is checked and the conntrack reference dropped (nf_reset_ct():
+ * a queued segment must not pin a conntrack entry, nor its namespace's
+ * conntrack table, for as long as it waits to be read), as tcp_v4_rcv()
+ * does.
  *
  * Return: 0; the skb is always consumed.
  */
 int xtcp_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
+	struct inet_skb_parm ipcb;
 	const struct iphdr *iph;
 	const struct tcphdr *th;
 	struct xtcp_tw *tw;
@@ -1066,30 +1090,49 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 
 	th = tcp_hdr(skb);
 	iph = ip_hdr(skb);
-	xtcp_fill_cb(skb);
 
 	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
 				     th->dest);
 	if (sk) {
-		xtcp_rcv_established_path(sk, skb);
+		if (xtcp_policy_ok(sk, skb)) {
+			nf_reset_ct(skb);
+			xtcp_fill_cb(skb);
+			xtcp_rcv_established_path(sk, skb);
+		}
 		sock_put(sk);
 		return 0;
 	}
 	tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (tw) {
-		bool reopen = xtcp_tw_rcv(tw, skb);
+		bool reopen;
 
+		if (!xtcp_policy_ok(NULL, skb)) {
+			xtcp_tw_put(tw);
+			return 0;
+		}
+		/* A SYN that reopens goes on to a listener's policy check */
+		ipcb = *IPCB(skb);
+		xtcp_fill_cb(skb);
+		reopen = xtcp_tw_rcv(tw, skb);
 		xtcp_tw_put(tw);
 		if (!reopen)
 			goto discard;
+		*IPCB(skb) = ipcb;
 	}
 	sk = xtcp_lookup_listener(net, iph->daddr, th->dest);
 	if (sk) {
-		xtcp_listen_rcv(sk, skb);
+		if (xtcp_policy_ok(sk, skb)) {
+			nf_reset_ct(skb);
+			xtcp_fill_cb(skb);
+			xtcp_listen_rcv(sk, skb);
+		}
 		sock_put(sk);
 		return 0;
 	}
 
+	if (!xtcp_policy_ok(NULL, skb))
+		return 0;
+	xtcp_fill_cb(skb);
 	if (!th->rst)
 		xtcp_v4_send_reset(net, skb);
 	goto discard;
