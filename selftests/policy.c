@@ -6,7 +6,8 @@
  * by xfrm in XfrmInPolBlock), and once it is removed the retransmitted SYN
  * connects. Segments that no socket takes are checked too: no RST comes
  * back while the policy blocks them. Skipped where the kernel has no
- * xfrm (ip xfrm policy fails).
+ * xfrm (ip xfrm policy fails); XfrmInPolBlock is only checked where the
+ * kernel counts it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,7 +31,10 @@ FIXTURE(policy) {
 	char proto[8];
 };
 
-/* XfrmInPolBlock of xb's /proc/net/xfrm_stat, or -1 */
+/*
+ * XfrmInPolBlock of xb's /proc/net/xfrm_stat, or -1 on a kernel without
+ * CONFIG_XFRM_STATISTICS (the debug kernel)
+ */
 static long pol_blocks(void)
 {
 	char buf[4096], *p;
@@ -65,7 +69,6 @@ TEST_F_TIMEOUT(policy, blocked_syn_never_reaches_listener, 60)
 {
 	long blocks = pol_blocks();
 
-	ASSERT_LE(0, blocks);
 	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_initial_ms", 300));
 	self->cli = xl_sock(XL_NS_A, SOCK_NONBLOCK);
 	ASSERT_LE(0, self->cli);
@@ -75,7 +78,8 @@ TEST_F_TIMEOUT(policy, blocked_syn_never_reaches_listener, 60)
 	EXPECT_EQ(0, xl_poll(self->cli, POLLOUT, BLOCK_MS));
 	TH_LOG("XfrmInPolBlock %ld -> %ld, SynRetrans %ld", blocks,
 	       pol_blocks(), xl_snmp(XL_NS_A, "SynRetrans"));
-	EXPECT_LE(blocks + 2, pol_blocks());
+	if (blocks >= 0)
+		EXPECT_LE(blocks + 2, pol_blocks());
 	EXPECT_EQ(0, xl_snmp(XL_NS_B, "PassiveOpens"));
 	EXPECT_EQ(0, xl_count_rows(XL_NS_B, NULL, "SYN_RECV"));
 
@@ -90,13 +94,13 @@ TEST_F_TIMEOUT(policy, blocked_segment_to_closed_port_gets_no_rst, 60)
 {
 	long blocks = pol_blocks(), rsts = xl_snmp(XL_NS_B, "OutRsts");
 
-	ASSERT_LE(0, blocks);
 	self->cli = xl_sock(XL_NS_A, SOCK_NONBLOCK);
 	ASSERT_LE(0, self->cli);
 	ASSERT_EQ(-1, xl_connect(self->cli, XL_IP_B, CLOSED_PORT));
 	ASSERT_EQ(EINPROGRESS, errno);
 	EXPECT_EQ(0, xl_poll(self->cli, POLLOUT, BLOCK_MS));
-	EXPECT_LE(blocks + 1, pol_blocks());
+	if (blocks >= 0)
+		EXPECT_LE(blocks + 1, pol_blocks());
 	EXPECT_EQ(rsts, xl_snmp(XL_NS_B, "OutRsts"));
 
 	/* Without the policy the next SYN is refused with a RST */
