@@ -61,22 +61,50 @@ void xtcp_rtt_sample(struct sock *sk, u32 rtt_us)
 }
 
 /**
+ * xtcp_ts_rtt_sample() - an RTT sample from a timestamp echo (RFC 7323 4)
+ * @sk: the socket, with timestamps on
+ * @tsecr: TSecr of an ACK that acknowledged new data (or our SYN), 0 if
+ *	it carried none
+ *
+ * The echo names the transmission the peer answered, so unlike the
+ * clock of the write queue it gives a valid sample for retransmitted
+ * segments too (RFC 7323 section 4.2; tcp_ack_update_rtt()). An echo
+ * from the future or from more than 24 days back is no sample.
+ *
+ * Return: true when a sample was taken.
+ */
+bool xtcp_ts_rtt_sample(struct sock *sk, u32 tsecr)
+{
+	u32 delta;
+
+	if (!tsecr)
+		return false;
+	delta = xtcp_ts_now(xtcp_sk(sk)) - tsecr;
+	if ((s32)delta < 0 || delta > (u32)XTCP_PAWS_24DAYS * MSEC_PER_SEC)
+		return false;
+	xtcp_rtt_sample(sk, max_t(u32, delta, 1) * USEC_PER_MSEC);
+	return true;
+}
+
+/**
  * xtcp_handshake_rtt() - the handshake completed: time it
  * @sk: the socket, moving to ESTABLISHED
+ * @tsecr: TSecr of the segment that completed it, 0 without timestamps
  *
  * The SYN (or SYN-ACK) gives the first RTT sample unless it was
- * retransmitted (Karn). Without a sample, RFC 6298 (5.7) asks for an RTO
- * of 3 s, three times the initial RTO, once data transmission begins;
- * rto_initial_ms scales it.
+ * retransmitted (Karn); then the timestamp echo still gives one. Without
+ * a sample, RFC 6298 (5.7) asks for an RTO of 3 s, three times the
+ * initial RTO, once data transmission begins; rto_initial_ms scales it.
  */
-void xtcp_handshake_rtt(struct sock *sk)
+void xtcp_handshake_rtt(struct sock *sk, u32 tsecr)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	unsigned long fallback;
 
 	if (!xs->retransmits && xs->syn_sent_us) {
 		xtcp_rtt_sample(sk, xtcp_clock_us() - xs->syn_sent_us);
-	} else if (xs->retransmits && !xs->srtt_us) {
+	} else if (xs->retransmits && !xs->srtt_us &&
+		   !xtcp_ts_rtt_sample(sk, tsecr)) {
 		fallback = 3 * msecs_to_jiffies(XTCP_SYSCTL(sk, rto_initial_ms));
 		xs->rto = min(max(xs->rto, fallback), xtcp_rto_max(sk));
 	}

@@ -12,25 +12,25 @@
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/checksum.h>
+#include <net/xfrm.h>
 
 #include "xtcp.h"
 
 /**
- * xtcp_parse_syn_options() - read the options of a SYN
- * @skb: the segment, with its TCP header linear
- * @opts: filled in with the peer's MSS (0 when absent) and window scale
+ * xtcp_parse_options() - read the options of a segment
+ * @th: the TCP header, linear with its options
+ * @opt: filled in: MSS, window scale and timestamps, each where present
  *
- * Options xtcp does not implement are skipped; a malformed option list
- * ends the parse.
+ * Options xtcp does not implement are skipped; one with a wrong length
+ * is ignored, and a malformed option list ends the parse (what was read
+ * before it stands), as tcp_parse_options() does.
  */
-void xtcp_parse_syn_options(const struct sk_buff *skb,
-			    struct xtcp_syn_options *opts)
+void xtcp_parse_options(const struct tcphdr *th, struct xtcp_options *opt)
 {
-	const struct tcphdr *th = tcp_hdr(skb);
 	const u8 *p = (const u8 *)(th + 1);
 	int len = th->doff * 4 - XTCP_HDR_LEN;
 
-	memset(opts, 0, sizeof(*opts));
+	memset(opt, 0, sizeof(*opt));
 	while (len > 0) {
 		u8 kind = p[0], olen;
 
@@ -46,14 +46,24 @@ void xtcp_parse_syn_options(const struct sk_buff *skb,
 		olen = p[1];
 		if (olen < 2 || olen > len)
 			return;
-		if (kind == XTCPOPT_MSS && olen == XTCPOLEN_MSS) {
-			u16 mss = get_unaligned_be16(p + 2);
-
-			if (mss)
-				opts->mss = max_t(u16, mss, XTCP_MIN_MSS);
-		} else if (kind == XTCPOPT_WINDOW && olen == XTCPOLEN_WINDOW) {
-			opts->wscale_ok = 1;
-			opts->snd_wscale = min_t(u8, p[2], XTCP_MAX_WSCALE);
+		switch (kind) {
+		case XTCPOPT_MSS:
+			if (olen == XTCPOLEN_MSS)
+				opt->mss = get_unaligned_be16(p + 2);
+			break;
+		case XTCPOPT_WINDOW:
+			if (olen == XTCPOLEN_WINDOW) {
+				opt->wscale_ok = 1;
+				opt->wscale = p[2];
+			}
+			break;
+		case XTCPOPT_TIMESTAMP:
+			if (olen == XTCPOLEN_TIMESTAMP) {
+				opt->tstamp_ok = 1;
+				opt->tsval = get_unaligned_be32(p + 2);
+				opt->tsecr = get_unaligned_be32(p + 6);
+			}
+			break;
 		}
 		p += olen;
 		len -= olen;
@@ -61,21 +71,99 @@ void xtcp_parse_syn_options(const struct sk_buff *skb,
 }
 
 /**
- * xtcp_parse_options() - read the options of a SYN into a socket
- * @skb: the segment, with its TCP header linear
- * @xs: the socket to record the peer's MSS and window scale in
+ * xtcp_rcv_syn_options() - take the options of the peer's SYN or SYN-ACK
+ * @sk: a socket in SYN_SENT, or a listener's new child in SYN_RECV
+ * @skb: the SYN
+ *
+ * Records the peer's MSS and window scale. Timestamps are on when both
+ * ends want them (RFC 7323 section 3.2): in SYN_SENT, when our SYN
+ * offered them; for a child, when the timestamps sysctl allows them; and
+ * in either case when this SYN carries the option, whose TSval becomes
+ * TS.Recent.
  */
-void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs)
+void xtcp_rcv_syn_options(struct sock *sk, const struct sk_buff *skb)
 {
-	struct xtcp_syn_options opts;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_options opt;
+	bool offered;
 
-	xtcp_parse_syn_options(skb, &opts);
-	if (opts.mss)
-		xs->rx_mss = opts.mss;
-	if (opts.wscale_ok) {
+	xtcp_parse_options(tcp_hdr(skb), &opt);
+	if (opt.mss)
+		xs->rx_mss = max_t(u16, opt.mss, XTCP_MIN_MSS);
+	if (opt.wscale_ok) {
 		xs->wscale_ok = 1;
-		xs->snd_wscale = opts.snd_wscale;
+		xs->snd_wscale = min_t(u8, opt.wscale, XTCP_MAX_WSCALE);
 	}
+	offered = sk->sk_state == TCP_SYN_SENT ? xs->tstamp_ok :
+		  XTCP_SYSCTL(sk, timestamps);
+	xs->tstamp_ok = offered && opt.tstamp_ok;
+	if (xs->tstamp_ok) {
+		xs->ts_recent = opt.tsval;
+		xs->ts_recent_stamp = (u32)ktime_get_seconds();
+	}
+}
+
+/* TSecr of a received segment, 0 when there is none to use */
+static u32 xtcp_rcv_tsecr(const struct xtcp_sock *xs,
+			  const struct xtcp_skb_cb *cb)
+{
+	return xs->tstamp_ok && cb->saw_tstamp ? cb->tsecr : 0;
+}
+
+/*
+ * RFC 7323 section 5.3 R1 (PAWS): the segment's TSval is older than
+ * TS.Recent. A TS.Recent idle for 24 days is no longer valid (5.5), nor
+ * is a zero one, which some stacks send before they have a clock (as
+ * tcp_paws_check()).
+ */
+static bool xtcp_paws_reject(const struct xtcp_sock *xs,
+			     const struct xtcp_skb_cb *cb)
+{
+	if (!xs->tstamp_ok || !cb->saw_tstamp ||
+	    (s32)(cb->tsval - xs->ts_recent) >= 0 || !xs->ts_recent)
+		return false;
+	return (u32)ktime_get_seconds() - xs->ts_recent_stamp <
+	       XTCP_PAWS_24DAYS;
+}
+
+/*
+ * A pure duplicate ACK that changes nothing, at rcv_nxt, and whose TSval
+ * is behind TS.Recent by less than one RTO: the peer's ACKs overtaken on
+ * the way by its later data (paths that spread one flow over several
+ * CPUs reorder them). Linux TCP lets it through PAWS
+ * (tcp_disordered_ack()), so that duplicate ACKs keep counting for fast
+ * retransmit; an old duplicate cannot do harm there.
+ */
+static bool xtcp_disordered_ack(const struct sock *sk,
+				const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 wnd = (u32)ntohs(tcp_hdr(skb)->window) << xs->snd_wscale;
+
+	return cb->flags == XTCPHDR_ACK && cb->seq == cb->end_seq &&
+	       cb->seq == xs->rcv_nxt && cb->ack_seq == xs->snd_una &&
+	       !xtcp_after(cb->seq, xs->snd_wl1) &&
+	       (cb->seq != xs->snd_wl1 || wnd <= xs->snd_wnd) &&
+	       (s32)(xs->ts_recent - cb->tsval) <=
+	       (s32)jiffies_to_msecs(xs->rto);
+}
+
+/*
+ * RFC 7323 section 4.3 (and 5.3 R3): an acceptable segment that covers
+ * the left edge of the window we advertised last (SEG.SEQ <=
+ * Last.ACK.sent, which is rcv_wup) gives TS.Recent, the TSval our
+ * segments echo; a later, out-of-order segment does not, so that the echo
+ * times the whole round trip of the data that was waited for.
+ */
+static void xtcp_store_ts_recent(struct xtcp_sock *xs,
+				 const struct xtcp_skb_cb *cb)
+{
+	if (!xs->tstamp_ok || !cb->saw_tstamp ||
+	    xtcp_after(cb->seq, xs->rcv_wup) || xtcp_paws_reject(xs, cb))
+		return;
+	xs->ts_recent = cb->tsval;
+	xs->ts_recent_stamp = (u32)ktime_get_seconds();
 }
 
 /* RFC 9293 3.10.7.4 first check: is the segment's sequence acceptable? */
@@ -199,6 +287,19 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 			xtcp_v4_send_reset(sock_net(sk), skb);
 		return;
 	}
+	/*
+	 * An echo of a TSval our SYNs never carried: not an answer to them
+	 * (as Linux TCP's PAWSActive check)
+	 */
+	if (ack && xtcp_rcv_tsecr(xs, cb) &&
+	    !xtcp_between(cb->tsecr, xs->ts_off +
+			  (u32)div_u64(xs->syn_sent_us, USEC_PER_MSEC),
+			  xtcp_ts_now(xs))) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSACTIVEREJECTED);
+		if (!(cb->flags & XTCPHDR_RST))
+			xtcp_v4_send_reset(sock_net(sk), skb);
+		return;
+	}
 	if (cb->flags & XTCPHDR_RST) {
 		if (ack)
 			xtcp_reset(sk);
@@ -207,7 +308,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (!(cb->flags & XTCPHDR_SYN))
 		return;
 
-	xtcp_parse_options(skb, xs);
+	xtcp_rcv_syn_options(sk, skb);
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
 	xs->snd_wnd = ntohs(tcp_hdr(skb)->window);
@@ -217,7 +318,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (ack) {
 		xs->snd_una = cb->ack_seq;
 		xs->snd_wl2 = cb->ack_seq;
-		xtcp_handshake_rtt(sk);
+		xtcp_handshake_rtt(sk, xtcp_rcv_tsecr(xs, cb));
 		xtcp_clear_xmit_timers(sk);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
 		xtcp_send_ack(sk);
@@ -256,7 +357,7 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 	}
 	xs->snd_una = cb->ack_seq;
 	xs->snd_wl2 = cb->ack_seq;
-	xtcp_handshake_rtt(sk);
+	xtcp_handshake_rtt(sk, xtcp_rcv_tsecr(xs, cb));
 	xtcp_clear_xmit_timers(sk);
 	if (child)
 		return 0;
@@ -269,15 +370,18 @@ static int xtcp_synrecv_ack(struct sock *sk, const struct xtcp_skb_cb *cb)
 
 /*
  * Free what an ACK covers and take one RTT sample from it. An ACK that
- * covers retransmitted data gives none at all (Karn's rule, RFC 6298
- * section 3): it may answer the retransmission rather than the segments
- * sent after the original, as tcp_clean_rtx_queue() reasons without
- * timestamps.
+ * covers retransmitted data gives none from the clock of the write queue
+ * (Karn's rule, RFC 6298 section 3): it may answer the retransmission
+ * rather than the segments sent after the original, as
+ * tcp_clean_rtx_queue() reasons. Its timestamp echo (@tsecr, 0 without
+ * one) has no such ambiguity and gives the sample then (RFC 7323 section
+ * 4).
  */
-static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
+static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool retrans_acked = false;
+	bool freed = false;
 	u64 sent_us = 0;
 	struct sk_buff *skb;
 
@@ -296,9 +400,12 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		__skb_unlink(skb, &sk->sk_write_queue);
 		xtcp_wmem_uncharge(sk, skb);
 		consume_skb(skb);
+		freed = true;
 	}
 	if (sent_us && !retrans_acked)
 		xtcp_rtt_sample(sk, xtcp_clock_us() - sent_us);
+	else if (freed)
+		xtcp_ts_rtt_sample(sk, tsecr);
 }
 
 /*
@@ -323,8 +430,11 @@ static void xtcp_dupack(struct sock *sk, u32 ack)
 	xtcp_arm_retrans_timer(sk);
 }
 
-/* RFC 9293 3.10.7.4 fifth check: a new ACK moves snd_una */
-static void xtcp_new_ack(struct sock *sk, u32 ack)
+/*
+ * RFC 9293 3.10.7.4 fifth check: a new ACK moves snd_una. @tsecr: its
+ * timestamp echo, 0 without one.
+ */
+static void xtcp_new_ack(struct sock *sk, u32 ack, u32 tsecr)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 acked = ack - xs->snd_una;
@@ -334,7 +444,7 @@ static void xtcp_new_ack(struct sock *sk, u32 ack)
 	if (xtcp_after(ack, xs->snd_nxt))
 		xs->snd_nxt = ack;
 	xs->bytes_acked += acked;
-	xtcp_clean_rtx_queue(sk, ack);
+	xtcp_clean_rtx_queue(sk, ack, tsecr);
 	xs->dupacks = 0;
 	xs->retransmits = 0;
 	xs->refused_since = 0;
@@ -402,6 +512,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb, bool in_window,
 		/* A valid segment: the peer is alive (keepalive, RFC 9293 3.8.4) */
 		xs->rcv_tstamp = jiffies;
 		xs->ka_probes_out = 0;
+		xtcp_store_ts_recent(xs, cb);
 	}
 	if (xtcp_before(ack, xs->snd_una))
 		return true;
@@ -411,7 +522,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb, bool in_window,
 	xs->probes = 0;
 
 	if (ack != xs->snd_una)
-		xtcp_new_ack(sk, ack);
+		xtcp_new_ack(sk, ack, xtcp_rcv_tsecr(xs, cb));
 	else if (in_window && xs->snd_una != xs->snd_max &&
 		 cb->seq == cb->end_seq && !win_changed)
 		xtcp_dupack(sk, ack);
@@ -716,6 +827,25 @@ static bool xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 
+	/*
+	 * PAWS before the sequence check (RFC 7323 section 5.3 R1): an old
+	 * duplicate is not acceptable even inside the window, and gets an
+	 * ACK unless it is a RST (RFC 7323 section 5.2: a RST is taken on
+	 * its sequence number alone, since the reset may come from a
+	 * restarted peer with a new clock) or a reordered duplicate ACK.
+	 */
+	if (xtcp_paws_reject(xs, cb) && !(cb->flags & XTCPHDR_RST) &&
+	    !xtcp_disordered_ack(sk, skb)) {
+		*reason = SKB_DROP_REASON_TCP_RFC7323_PAWS;
+		if (cb->flags & XTCPHDR_SYN) {
+			xtcp_send_challenge_ack(sk, skb);
+			return false;
+		}
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSESTABREJECTED);
+		xtcp_send_dupack(sk, skb);
+		return false;
+	}
+
 	/* First: sequence number */
 	if (!xtcp_sequence_ok(xs, cb)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SEQOUTOFWINDOW);
@@ -843,15 +973,35 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * The control block of a received segment, with its timestamps option:
+ * first as Linux lays it out alone (NOP, NOP, timestamps), else by a full
+ * parse, as tcp_fast_parse_options() does.
+ */
 static void xtcp_fill_cb(struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const __be32 *ts = (const __be32 *)(th + 1);
+	struct xtcp_options opt;
 
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->flags = xtcp_flag_byte(th);
+	cb->saw_tstamp = 0;
+	if (th->doff == (XTCP_HDR_LEN + XTCPOLEN_TSTAMP_ALIGNED) / 4 &&
+	    ts[0] == htonl(XTCPOPT_NOP << 24 | XTCPOPT_NOP << 16 |
+			   XTCPOPT_TIMESTAMP << 8 | XTCPOLEN_TIMESTAMP)) {
+		cb->saw_tstamp = 1;
+		cb->tsval = ntohl(ts[1]);
+		cb->tsecr = ntohl(ts[2]);
+	} else if (th->doff > XTCP_HDR_LEN / 4) {
+		xtcp_parse_options(th, &opt);
+		cb->saw_tstamp = opt.tstamp_ok;
+		cb->tsval = opt.tsval;
+		cb->tsecr = opt.tsecr;
+	}
 }
 
 static void xtcp_rcv_established_path(struct sock *sk, struct sk_buff *skb)
@@ -870,15 +1020,38 @@ static void xtcp_rcv_established_path(struct sock *sk, struct sk_buff *skb)
 	bh_unlock_sock(sk);
 }
 
+/*
+ * IPsec input policy for a segment that found @sk (NULL for TIME_WAIT
+ * and no socket): our net_protocol has no_policy set, so the check is
+ * ours, as in tcp_v4_rcv(). It reads the IP control block, so it comes
+ * before xtcp_fill_cb(). A refusal is counted by xfrm (XfrmInNoPols,
+ * XfrmInPolBlock, ... in /proc/net/xfrm_stat; TCP counts it nowhere
+ * else) and the segment freed with SKB_DROP_REASON_XFRM_POLICY.
+ */
+static bool xtcp_policy_ok(struct sock *sk, struct sk_buff *skb)
+{
+	if (xfrm4_policy_check(sk, XFRM_POLICY_IN, skb))
+		return true;
+	kfree_skb_reason(skb, SKB_DROP_REASON_XFRM_POLICY);
+	return false;
+}
+
 /**
  * xtcp_v4_rcv() - IPv4 protocol handler for IPPROTO_XTCP
  * @skb: the packet, with the IPv4 header pulled
+ *
+ * Once a socket (or TIME_WAIT entry, or none) is found, the IPsec input
+ * policy is checked and the conntrack reference dropped (nf_reset_ct():
+ * a queued segment must not pin a conntrack entry, nor its namespace's
+ * conntrack table, for as long as it waits to be read), as tcp_v4_rcv()
+ * does.
  *
  * Return: 0; the skb is always consumed.
  */
 int xtcp_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
+	struct inet_skb_parm ipcb;
 	const struct iphdr *iph;
 	const struct tcphdr *th;
 	struct xtcp_tw *tw;
@@ -900,28 +1073,45 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 
 	th = tcp_hdr(skb);
 	iph = ip_hdr(skb);
-	xtcp_fill_cb(skb);
 
 	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
 				     th->dest, inet_iif(skb), inet_sdif(skb));
 	if (sk) {
-		xtcp_rcv_established_path(sk, skb);
+		if (xtcp_policy_ok(sk, skb)) {
+			nf_reset_ct(skb);
+			xtcp_fill_cb(skb);
+			xtcp_rcv_established_path(sk, skb);
+		}
 		sock_put(sk);
 		return 0;
 	}
 	tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (tw) {
-		bool reopen = xtcp_tw_rcv(tw, skb);
+		bool reopen;
 
+		if (!xtcp_policy_ok(NULL, skb)) {
+			xtcp_tw_put(tw);
+			return 0;
+		}
+		/* A SYN that reopens goes on to a listener's policy check */
+		ipcb = *IPCB(skb);
+		xtcp_fill_cb(skb);
+		reopen = xtcp_tw_rcv(tw, skb);
 		xtcp_tw_put(tw);
 		if (!reopen)
 			goto discard;
+		*IPCB(skb) = ipcb;
 	}
 	sk = xtcp_lookup_listener(net, iph->daddr, th->dest, inet_iif(skb),
 				  inet_sdif(skb));
 	if (sk) {
-		struct sock *child = xtcp_listen_rcv(sk, skb);
+		struct sock *child = NULL;
 
+		if (xtcp_policy_ok(sk, skb)) {
+			nf_reset_ct(skb);
+			xtcp_fill_cb(skb);
+			child = xtcp_listen_rcv(sk, skb);
+		}
 		sock_put(sk);
 		if (child) {
 			xtcp_rcv_established_path(child, skb);
@@ -930,6 +1120,9 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		return 0;
 	}
 
+	if (!xtcp_policy_ok(NULL, skb))
+		return 0;
+	xtcp_fill_cb(skb);
 	if (!th->rst)
 		xtcp_v4_send_reset(net, skb);
 	goto discard;

@@ -128,6 +128,11 @@ static int xtcp_child_init(struct sock *child, struct sock *parent,
 	xs->rx_mss = req->rx_mss;
 	xs->wscale_ok = req->wscale_ok;
 	xs->snd_wscale = req->snd_wscale;
+	/* Before the route: the MSS leaves room for the timestamps */
+	xs->tstamp_ok = req->tstamp_ok;
+	xs->ts_recent = req->ts_recent;
+	xs->ts_recent_stamp = (u32)ktime_get_seconds();
+	xs->ts_off = req->ts_off;
 	xs->irs = req->irs;
 	xs->rcv_nxt = req->irs + 1;
 	xs->snd_wnd = req->snd_wnd;
@@ -219,9 +224,12 @@ static void xtcp_listen_cookie_synack(struct sock *sk, struct sk_buff *skb)
 	xtcp_req_init(&req, sk, skb);
 	req.iss = xtcp_cookie_make(sk, skb, &mss);
 	req.rx_mss = mss;
-	/* Without timestamps a cookie has no room for the window scale */
-	req.wscale_ok = 0;
-	req.snd_wscale = 0;
+	/* Only the timestamp has room for the window scale (syncookies.c) */
+	req.ts_cookie = 1;
+	if (!req.tstamp_ok) {
+		req.wscale_ok = 0;
+		req.snd_wscale = 0;
+	}
 	if (!xtcp_req_send_synack(&req))
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SYNCOOKIESSENT);
 }

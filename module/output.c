@@ -22,7 +22,9 @@
  * @dst: the route
  *
  * Return: the route MTU less IPv4 and TCP headers, clamped by XTCP_MAXSEG
- * and by the MSS the peer announced.
+ * and by the MSS the peer announced, less the timestamp option that every
+ * segment carries when timestamps are on (the MSS option counts no TCP
+ * options, RFC 6691 section 3; as tcp_sync_mss()).
  */
 u16 xtcp_mss_for_dst(struct sock *sk, struct dst_entry *dst)
 {
@@ -33,6 +35,8 @@ u16 xtcp_mss_for_dst(struct sock *sk, struct dst_entry *dst)
 		mss = xs->user_mss;
 	if (xs->rx_mss && xs->rx_mss < mss)
 		mss = xs->rx_mss;
+	if (xs->tstamp_ok)
+		mss -= XTCPOLEN_TSTAMP_ALIGNED;
 	return max(mss, XTCP_MIN_MSS);
 }
 
@@ -119,25 +123,74 @@ static void xtcp_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
-/*
- * SYN options: MSS, and window scale (RFC 7323 2.2) preceded by a NOP so
- * that the option list stays a multiple of four bytes. A SYN-ACK offers
- * window scaling only if the peer's SYN did.
+/**
+ * xtcp_write_options() - write a segment's TCP options
+ * @ptr: where the options go, XTCP_MAX_OPTLEN bytes of room
+ * @opts: what to write: MSS when @opts->mss is not 0, timestamps when
+ *	@opts->tstamp_ok, window scale when @opts->wscale_ok
+ *
+ * The layout is Linux TCP's, so that captures read alike: MSS, then the
+ * timestamps option behind two NOPs (RFC 7323 appendix A), then window
+ * scale behind one NOP (RFC 7323 section 2.2); every option starts where
+ * its fields are aligned and the list is a multiple of four bytes.
+ *
+ * Return: bytes written.
  */
-static unsigned int xtcp_syn_options(struct sock *sk, u8 *opt, bool synack)
+unsigned int xtcp_write_options(u8 *ptr, const struct xtcp_options *opts)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
+	u8 *p = ptr;
 
-	opt[0] = XTCPOPT_MSS;
-	opt[1] = XTCPOLEN_MSS;
-	put_unaligned_be16(xs->mss_cache, opt + 2);
-	if (synack && !xs->wscale_ok)
-		return XTCPOLEN_MSS;
-	opt[4] = XTCPOPT_NOP;
-	opt[5] = XTCPOPT_WINDOW;
-	opt[6] = XTCPOLEN_WINDOW;
-	opt[7] = XTCP_RCV_WSCALE;
-	return XTCPOLEN_MSS + 1 + XTCPOLEN_WINDOW;
+	if (opts->mss) {
+		*p++ = XTCPOPT_MSS;
+		*p++ = XTCPOLEN_MSS;
+		put_unaligned_be16(opts->mss, p);
+		p += 2;
+	}
+	if (opts->tstamp_ok) {
+		*p++ = XTCPOPT_NOP;
+		*p++ = XTCPOPT_NOP;
+		*p++ = XTCPOPT_TIMESTAMP;
+		*p++ = XTCPOLEN_TIMESTAMP;
+		put_unaligned_be32(opts->tsval, p);
+		put_unaligned_be32(opts->tsecr, p + 4);
+		p += 8;
+	}
+	if (opts->wscale_ok) {
+		*p++ = XTCPOPT_NOP;
+		*p++ = XTCPOPT_WINDOW;
+		*p++ = XTCPOLEN_WINDOW;
+		*p++ = opts->wscale;
+	}
+	return p - ptr;
+}
+
+/*
+ * The options of a segment of @sk. A SYN carries MSS and window scale; a
+ * SYN-ACK offers window scaling only if the peer's SYN did. Timestamps go
+ * on the SYN when the sysctl allowed them at connect(), on the SYN-ACK
+ * when the peer's SYN offered them too, and then on every segment (RFC
+ * 7323 section 3.2), echoing TS.Recent once there is an ACK to go with it.
+ */
+static void xtcp_build_options(const struct sock *sk, u8 flags,
+			       struct xtcp_options *opts)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	memset(opts, 0, sizeof(*opts));
+	if (flags & XTCPHDR_SYN) {
+		/* The MSS option counts no TCP options (RFC 6691) */
+		opts->mss = xs->mss_cache +
+			    (xs->tstamp_ok ? XTCPOLEN_TSTAMP_ALIGNED : 0);
+		if (!(flags & XTCPHDR_ACK) || xs->wscale_ok) {
+			opts->wscale_ok = 1;
+			opts->wscale = XTCP_RCV_WSCALE;
+		}
+	}
+	if (xs->tstamp_ok) {
+		opts->tstamp_ok = 1;
+		opts->tsval = xtcp_ts_now(xs);
+		opts->tsecr = (flags & XTCPHDR_ACK) ? xs->ts_recent : 0;
+	}
 }
 
 /*
@@ -194,23 +247,26 @@ static u16 xtcp_select_window(struct sock *sk)
 /*
  * Build the header of one segment of @sk and send it. SYN segments carry
  * the SYN options and an unscaled window; every other segment the scaled
- * window. A segment with ACK set acknowledges rcv_nxt, which settles any
- * pending delayed ACK.
+ * window, and the timestamps option when timestamps are on. A segment
+ * with ACK set acknowledges rcv_nxt, which settles any pending delayed
+ * ACK.
  */
 static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
 			 u8 flags)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	u8 opt[XTCPOLEN_MSS + 1 + XTCPOLEN_WINDOW];
-	unsigned int optlen = 0;
+	struct xtcp_options opts;
+	u8 opt[XTCP_MAX_OPTLEN];
+	unsigned int optlen;
 	u32 ack = 0;
 	struct tcphdr *th;
 	u16 window;
 	int err;
 
+	xtcp_build_options(sk, flags, &opts);
+	optlen = xtcp_write_options(opt, &opts);
 	if (flags & XTCPHDR_SYN) {
-		optlen = xtcp_syn_options(sk, opt, flags & XTCPHDR_ACK);
 		window = min_t(u32, xtcp_space(sk), U16_MAX);
 		xs->rcv_wnd = window;
 		xs->rcv_wup = xs->rcv_nxt;
@@ -597,8 +653,8 @@ int xtcp_req_send_synack(const struct xtcp_request *req)
 	const struct sock *sk = req->listener;
 	u16 user_mss = READ_ONCE(xtcp_sk(sk)->user_mss);
 	struct net *net = sock_net(sk);
-	u8 opt[XTCPOLEN_MSS + 1 + XTCPOLEN_WINDOW];
-	unsigned int optlen = XTCPOLEN_MSS;
+	struct xtcp_options opts = {};
+	u8 opt[XTCP_MAX_OPTLEN];
 	struct flowi4 fl4;
 	struct rtable *rt;
 	int mss;
@@ -617,19 +673,21 @@ int xtcp_req_send_synack(const struct xtcp_request *req)
 	if (req->rx_mss && req->rx_mss < mss)
 		mss = req->rx_mss;
 
-	opt[0] = XTCPOPT_MSS;
-	opt[1] = XTCPOLEN_MSS;
-	put_unaligned_be16(max(mss, XTCP_MIN_MSS), opt + 2);
+	/* The MSS option counts no TCP options (RFC 6691) */
+	opts.mss = max(mss, XTCP_MIN_MSS);
 	if (req->wscale_ok) {
-		opt[4] = XTCPOPT_NOP;
-		opt[5] = XTCPOPT_WINDOW;
-		opt[6] = XTCPOLEN_WINDOW;
-		opt[7] = XTCP_RCV_WSCALE;
-		optlen += 1 + XTCPOLEN_WINDOW;
+		opts.wscale_ok = 1;
+		opts.wscale = XTCP_RCV_WSCALE;
+	}
+	if (req->tstamp_ok) {
+		opts.tstamp_ok = 1;
+		opts.tsval = req->ts_cookie ? xtcp_cookie_tsval(req) :
+					      xtcp_ts_clock() + req->ts_off;
+		opts.tsecr = req->ts_recent;
 	}
 	return xtcp_v4_xmit_reply(net, &fl4, req->iss, req->irs + 1,
 				  XTCPHDR_SYN | XTCPHDR_ACK, req->rcv_wnd,
-				  opt, optlen);
+				  opt, xtcp_write_options(opt, &opts));
 }
 
 /**

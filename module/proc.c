@@ -64,6 +64,8 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_RCVPRUNED]		= "RcvPruned",
 	[XTCP_MIB_MEMORYPRESSURES]	= "MemoryPressures",
 	[XTCP_MIB_MEMORYPRESSURESCHRONO] = "MemoryPressuresChrono",
+	[XTCP_MIB_PAWSESTABREJECTED]	= "PAWSEstabRejected",
+	[XTCP_MIB_PAWSACTIVEREJECTED]	= "PAWSActiveRejected",
 };
 
 static const char * const xtcp_state_names[] = {

@@ -217,10 +217,10 @@ void xtcp_req_init(struct xtcp_request *req, struct sock *sk,
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	struct xtcp_syn_options opts;
+	struct xtcp_options opts;
 	u64 space;
 
-	xtcp_parse_syn_options(skb, &opts);
+	xtcp_parse_options(th, &opts);
 	req->listener = sk;
 	req->laddr = iph->daddr;
 	req->raddr = iph->saddr;
@@ -231,9 +231,15 @@ void xtcp_req_init(struct xtcp_request *req, struct sock *sk,
 	req->snd_wnd = ntohs(th->window);
 	space = (u64)READ_ONCE(sk->sk_rcvbuf) * XTCP_DEFAULT_RATIO >> 8;
 	req->rcv_wnd = min_t(u64, space, U16_MAX);
-	req->rx_mss = opts.mss;
+	req->rx_mss = opts.mss ? max_t(u16, opts.mss, XTCP_MIN_MSS) : 0;
 	req->wscale_ok = opts.wscale_ok;
-	req->snd_wscale = opts.snd_wscale;
+	req->snd_wscale = min_t(u8, opts.wscale, XTCP_MAX_WSCALE);
+	/* RFC 7323 3.2: timestamps only when the SYN offers them */
+	req->tstamp_ok = opts.tstamp_ok && XTCP_SYSCTL(sk, timestamps);
+	req->ts_recent = opts.tsval;
+	req->ts_off = xtcp_ts_off(req->laddr, req->raddr, req->lport,
+				  req->rport);
+	req->ts_cookie = 0;
 	req->retrans = 0;
 	req->sent_us = xtcp_clock_us();
 }

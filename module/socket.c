@@ -99,6 +99,8 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 
 	inet->inet_daddr = usin->sxtcp_addr.s_addr;
 	inet->inet_dport = usin->sxtcp_port;
+	/* Offered in the SYN; the SYN-ACK says whether they stay on */
+	xs->tstamp_ok = !!XTCP_SYSCTL(sk, timestamps);
 	err = xtcp_route(sk);
 	if (err)
 		goto failure;
@@ -112,6 +114,8 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 
 	xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
 			   inet->inet_sport, inet->inet_dport);
+	xs->ts_off = xtcp_ts_off(inet->inet_saddr, inet->inet_daddr,
+				 inet->inet_sport, inet->inet_dport);
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss + 1;
 	xs->retransmits = 0;

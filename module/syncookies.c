@@ -15,6 +15,11 @@
  * created. Mixing T into H2 makes the key change every period: a cookie
  * is accepted for XTCP_COOKIE_MAX_AGE periods, so it cannot be replayed
  * for long, and a forged ACK has one chance in 2^22 of passing.
+ *
+ * When the SYN offers timestamps (RFC 7323), the low four bits of the
+ * SYN-ACK's TSval carry the peer's window scale (15: none), and the ACK's
+ * TSecr brings them back, as Linux's cookie_init_timestamp() does;
+ * without timestamps a cookie connection has no window scaling.
  */
 
 #include <linux/siphash.h>
@@ -29,6 +34,9 @@
 /* Periods of 64 s a cookie stays valid */
 #define XTCP_COOKIE_MAX_AGE	2
 #define XTCP_COOKIE_PERIOD_SHIFT	6
+
+/* TSval bits of a cookie SYN-ACK for the window scale */
+#define XTCP_COOKIE_TS_MASK	0xf
 
 /* The MSS a cookie can carry, the most common first, as Linux's msstab */
 static const u16 xtcp_cookie_mss[] = { 536, 1300, 1440, 1460 };
@@ -76,10 +84,10 @@ static u32 xtcp_cookie_hash(const struct sock *sk, const struct sk_buff *skb,
 u32 xtcp_cookie_make(struct sock *sk, const struct sk_buff *skb, u16 *mss)
 {
 	u32 count = xtcp_cookie_period(), seq = XTCP_SKB_CB(skb)->seq;
-	struct xtcp_syn_options opts;
+	struct xtcp_options opts;
 	u32 m;
 
-	xtcp_parse_syn_options(skb, &opts);
+	xtcp_parse_options(tcp_hdr(skb), &opts);
 	if (!opts.mss)
 		opts.mss = XTCP_DEFAULT_MSS;
 	for (m = ARRAY_SIZE(xtcp_cookie_mss) - 1; m > 0; m--)
@@ -91,6 +99,25 @@ u32 xtcp_cookie_make(struct sock *sk, const struct sk_buff *skb, u16 *mss)
 	return xtcp_cookie_hash(sk, skb, U32_MAX) + seq +
 	       (count << XTCP_COOKIE_BITS) +
 	       ((xtcp_cookie_hash(sk, skb, count) + m) & XTCP_COOKIE_MASK);
+}
+
+/**
+ * xtcp_cookie_tsval() - the TSval of a cookie SYN-ACK
+ * @req: the cookie's stand-in for a request, with timestamps on
+ *
+ * Return: our clock with its low bits replaced by the peer's window scale
+ * (XTCP_COOKIE_TS_MASK for none), never ahead of the clock, so that the
+ * connection's later TSvals do not go back.
+ */
+u32 xtcp_cookie_tsval(const struct xtcp_request *req)
+{
+	u32 now = xtcp_ts_clock() + req->ts_off;
+	u32 ts = (now & ~XTCP_COOKIE_TS_MASK) |
+		 (req->wscale_ok ? req->snd_wscale : XTCP_COOKIE_TS_MASK);
+
+	if (xtcp_after(ts, now))
+		ts -= XTCP_COOKIE_TS_MASK + 1;
+	return ts;
 }
 
 /*
@@ -149,6 +176,16 @@ bool xtcp_cookie_check(struct sock *sk, const struct sk_buff *skb,
 	req->wscale_ok = 0;
 	req->snd_wscale = 0;
 	req->sent_us = 0;
+	req->tstamp_ok = cb->saw_tstamp && XTCP_SYSCTL(sk, timestamps);
+	if (req->tstamp_ok) {
+		u8 ws = cb->tsecr & XTCP_COOKIE_TS_MASK;
+
+		req->ts_recent = cb->tsval;
+		if (ws != XTCP_COOKIE_TS_MASK) {
+			req->wscale_ok = 1;
+			req->snd_wscale = min_t(u8, ws, XTCP_MAX_WSCALE);
+		}
+	}
 	XTCP_INC_STATS(net, XTCP_MIB_SYNCOOKIESRECV);
 	return true;
 }

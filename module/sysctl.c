@@ -72,6 +72,7 @@ static const struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.max_orphans	= 65536,
 	.syncookies	= 1,
 	.max_syn_backlog = 4096,
+	.timestamps	= 1,
 };
 
 #define XTCP_SYSCTL_ENTRY(field, lo, hi)				\
@@ -108,6 +109,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= xtcp_proc_mem,
 	},
+	XTCP_SYSCTL_ENTRY(timestamps, &xtcp_zero, &xtcp_one),
 	{ }
 };
 

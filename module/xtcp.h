@@ -66,8 +66,15 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
 #define XTCPOPT_NOP		1
 #define XTCPOPT_MSS		2
 #define XTCPOPT_WINDOW		3
+#define XTCPOPT_TIMESTAMP	8
 #define XTCPOLEN_MSS		4
 #define XTCPOLEN_WINDOW		3
+#define XTCPOLEN_TIMESTAMP	10
+/* The timestamp option behind two NOPs, as Linux lays it out */
+#define XTCPOLEN_TSTAMP_ALIGNED	12
+#define XTCP_MAX_OPTLEN		40
+/* A ts_recent this many seconds old no longer counts (RFC 7323 5.5) */
+#define XTCP_PAWS_24DAYS	(60 * 60 * 24 * 24)
 #define XTCP_MAX_WSCALE		14
 #define XTCP_RCV_WSCALE		7
 #define XTCP_INIT_CWND		10
@@ -161,6 +168,11 @@ static inline bool xtcp_between(u32 seq1, u32 seq2, u32 seq3)
  * @XTCP_MIB_RCVPRUNED: times pruning could not make room for a segment
  * @XTCP_MIB_MEMORYPRESSURES: times the namespace entered memory pressure
  * @XTCP_MIB_MEMORYPRESSURESCHRONO: ms spent under memory pressure
+ * @XTCP_MIB_PAWSESTABREJECTED: segments of a synchronised connection
+ *	dropped for a timestamp older than the last one recorded (PAWS,
+ *	RFC 7323 section 5)
+ * @XTCP_MIB_PAWSACTIVEREJECTED: SYN-ACKs reset for echoing a timestamp
+ *	our SYN never carried
  * @__XTCP_MIB_MAX: number of counters
  */
 enum xtcp_mib_field {
@@ -216,6 +228,8 @@ enum xtcp_mib_field {
 	XTCP_MIB_RCVPRUNED,
 	XTCP_MIB_MEMORYPRESSURES,
 	XTCP_MIB_MEMORYPRESSURESCHRONO,
+	XTCP_MIB_PAWSESTABREJECTED,
+	XTCP_MIB_PAWSACTIVEREJECTED,
 	__XTCP_MIB_MAX
 };
 
@@ -247,6 +261,7 @@ struct xtcp_mib {
  * @max_syn_backlog: requests at most in one listener's SYN queue
  * @mem: memory of the namespace's xtcp sockets, in pages: below [0] no
  *	pressure, above [1] pressure, above [2] nothing more (tcp_mem)
+ * @timestamps: offer and accept RFC 7323 timestamps (tcp_timestamps)
  */
 struct xtcp_sysctl {
 	int msl_ms;
@@ -265,6 +280,7 @@ struct xtcp_sysctl {
 	int syncookies;
 	int max_syn_backlog;
 	long mem[3];
+	int timestamps;
 };
 
 /**
@@ -325,18 +341,6 @@ struct xtcp_net {
 };
 
 /**
- * struct xtcp_syn_options - what the options of a SYN announce
- * @mss: the peer's MSS, 0 when absent
- * @snd_wscale: the peer's window scale
- * @wscale_ok: the window scale option was present
- */
-struct xtcp_syn_options {
-	u16 mss;
-	u8 snd_wscale;
-	u8 wscale_ok;
-};
-
-/**
  * struct xtcp_request - a handshake in SYN_RECV, kept without a socket
  * @node: link in its listener's xtcp_sock.req_hash
  * @listener: the listener, referenced
@@ -351,13 +355,19 @@ struct xtcp_syn_options {
  * @rx_mss: MSS the peer announced, 0 when absent
  * @snd_wscale: the peer's window scale
  * @wscale_ok: the peer's SYN offered window scaling
+ * @tstamp_ok: the peer's SYN offered timestamps and the namespace allows
+ *	them (RFC 7323)
+ * @ts_recent: TSval of the peer's SYN, echoed in the SYN-ACK
+ * @ts_off: offset of our TSvals for this 4-tuple
+ * @ts_cookie: the SYN-ACK is a cookie's: its TSval carries the window
+ *	scale (syncookies.c)
  * @retrans: SYN-ACK retransmissions so far
  * @sent_us: when the first SYN-ACK went out, for an RTT sample
  * @refcnt: one for the listener's table, one for the pending timer, one
  *	per user
  * @timer: retransmits the SYN-ACK; drops the request after synack_retries
  *
- * A request is 112 bytes, a socket's struct alone 1464: a SYN only costs
+ * A request is 120 bytes, a socket's struct alone 1472: a SYN only costs
  * this much until its handshake completes (TCP's request_sock).
  */
 struct xtcp_request {
@@ -373,8 +383,12 @@ struct xtcp_request {
 	u16 rcv_wnd;
 	u16 rx_mss;
 	u8 snd_wscale;
-	u8 wscale_ok:1;
+	u8 wscale_ok:1,
+	   tstamp_ok:1,
+	   ts_cookie:1;
 	u8 retrans;
+	u32 ts_recent;
+	u32 ts_off;
 	u64 sent_us;
 	refcount_t refcnt;
 	struct timer_list timer;
@@ -415,20 +429,44 @@ struct xtcp_tw {
 };
 
 /**
+ * struct xtcp_options - TCP options of a segment, received or to be sent
+ * @mss: MSS option value, 0 when absent
+ * @wscale: window scale shift
+ * @wscale_ok: the window scale option is present
+ * @tstamp_ok: the timestamps option is present
+ * @tsval: its TSval
+ * @tsecr: its TSecr
+ */
+struct xtcp_options {
+	u16 mss;
+	u8 wscale;
+	u8 wscale_ok:1,
+	   tstamp_ok:1;
+	u32 tsval;
+	u32 tsecr;
+};
+
+/**
  * struct xtcp_skb_cb - per-segment control block, in skb->cb
  * @seq: first sequence number of the segment
  * @end_seq: @seq plus SYN, FIN and payload length
  * @ack_seq: acknowledgment number of a received segment
+ * @tsval: TSval of a received segment's timestamps option
+ * @tsecr: TSecr of a received segment's timestamps option
  * @flags: TCP header flags (XTCPHDR_*)
  * @retrans: the segment was retransmitted (no RTT sample from it, Karn)
+ * @saw_tstamp: a received segment carries the timestamps option
  * @when_us: time the segment was last sent, for RTT samples
  */
 struct xtcp_skb_cb {
 	u32 seq;
 	u32 end_seq;
 	u32 ack_seq;
+	u32 tsval;
+	u32 tsecr;
 	u8 flags;
 	u8 retrans;
+	u8 saw_tstamp;
 	u64 when_us;
 };
 
@@ -485,6 +523,8 @@ enum {
  * @snd_wscale: shift applied to the peer's window field
  * @rcv_wscale: shift applied to our window field
  * @wscale_ok: both ends sent the window scale option
+ * @tstamp_ok: timestamps are on (RFC 7323): in SYN_SENT, our SYN offers
+ *	them; from the SYN-ACK (or SYN) on, both ends agreed
  * @ack_pending: in-order data arrived that we have not acknowledged
  * @fin_queued: our FIN is on the write queue
  * @orphan_counted: closed by the user, counted in xtcp_net.orphans
@@ -520,6 +560,10 @@ enum {
  * @rcv_tstamp: jiffies when the last segment arrived
  * @mtu_info: next-hop MTU of the last fragmentation-needed error
  * @max_window: largest window the peer has offered (RFC 5961 5.2)
+ * @ts_recent: TS.Recent of RFC 7323: the TSval to echo, from the last
+ *	segment that covered the left edge of our window
+ * @ts_recent_stamp: seconds (ktime_get_seconds()) when @ts_recent was set
+ * @ts_off: random offset of our TSvals, from a keyed hash of the 4-tuple
  * @last_oow_ack: jiffies of the last reply to an invalid segment, or 0
  * @user_mss: XTCP_MAXSEG clamp, 0 when unset
  * @nodelay: XTCP_NODELAY is set
@@ -600,7 +644,8 @@ struct xtcp_sock {
 	   ack_pending:1,
 	   fin_queued:1,
 	   orphan_counted:1,
-	   connect_bound:1;
+	   connect_bound:1,
+	   tstamp_ok:1;
 	u8 pending;
 	u8 ca_state;
 	u8 dupacks;
@@ -611,6 +656,9 @@ struct xtcp_sock {
 	unsigned long refused_since;
 	u32 mtu_info;
 	u32 max_window;
+	u32 ts_recent;
+	u32 ts_recent_stamp;
+	u32 ts_off;
 	unsigned long last_oow_ack;
 	unsigned long timeout;
 	unsigned long rto;
@@ -709,8 +757,17 @@ struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport,
 /* isn.c */
 void xtcp_isn_init(void);
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 xtcp_ts_off(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 xtcp_ts_clock(void);
+
+/* Our TSval now (RFC 7323 section 4.1): a ms clock plus the offset */
+static inline u32 xtcp_ts_now(const struct xtcp_sock *xs)
+{
+	return xtcp_ts_clock() + xs->ts_off;
+}
 
 /* output.c */
+unsigned int xtcp_write_options(u8 *ptr, const struct xtcp_options *opts);
 int xtcp_send_syn(struct sock *sk);
 int xtcp_send_synack(struct sock *sk);
 void xtcp_send_ack(struct sock *sk);
@@ -741,7 +798,8 @@ void xtcp_cleanup_rbuf(struct sock *sk);
 /* cong.c */
 u64 xtcp_clock_us(void);
 void xtcp_rtt_sample(struct sock *sk, u32 rtt_us);
-void xtcp_handshake_rtt(struct sock *sk);
+bool xtcp_ts_rtt_sample(struct sock *sk, u32 tsecr);
+void xtcp_handshake_rtt(struct sock *sk, u32 tsecr);
 u32 xtcp_flight_segs(const struct xtcp_sock *xs);
 void xtcp_enter_recovery(struct sock *sk);
 void xtcp_enter_loss(struct sock *sk);
@@ -749,11 +807,11 @@ bool xtcp_cong_on_ack(struct sock *sk, u32 acked, u32 ack);
 void xtcp_cong_init(struct xtcp_sock *xs);
 
 /* input.c */
+struct tcphdr;
 int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
-void xtcp_parse_syn_options(const struct sk_buff *skb,
-			    struct xtcp_syn_options *opts);
-void xtcp_parse_options(const struct sk_buff *skb, struct xtcp_sock *xs);
+void xtcp_parse_options(const struct tcphdr *th, struct xtcp_options *opt);
+void xtcp_rcv_syn_options(struct sock *sk, const struct sk_buff *skb);
 void xtcp_synchronize(struct sock *sk);
 bool xtcp_queue_in_order(struct sock *sk, struct sk_buff *skb);
 
@@ -819,6 +877,7 @@ void xtcp_cookie_init_net(struct xtcp_net *xn);
 u32 xtcp_cookie_make(struct sock *sk, const struct sk_buff *skb, u16 *mss);
 bool xtcp_cookie_check(struct sock *sk, const struct sk_buff *skb,
 		       struct xtcp_request *req);
+u32 xtcp_cookie_tsval(const struct xtcp_request *req);
 
 /* listen.c */
 int xtcp_listen_start(struct sock *sk, int backlog);

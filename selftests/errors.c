@@ -6,6 +6,7 @@
  * xtcp-test: long (starts early)
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -261,6 +262,84 @@ TEST_F(errors, bind_low_port_needs_capability)
 	/* The same socket with the capability binds. */
 	EXPECT_EQ(0, xl_bind(self->a, XL_IP_A, 80));
 	EXPECT_EQ(80, xl_local_port(self->a));
+}
+
+/*
+ * bind() as nobody, without CAP_NET_BIND_SERVICE, in a child: the errno
+ * (0 for success) of binding @port with an xtcp socket and with a Linux
+ * TCP socket of xa, written to @fd.
+ */
+static void bind_as_nobody(int fd, unsigned short port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+	int res[2];
+	int x, t;
+
+	x = xl_sock(XL_NS_A, 0);
+	t = xl_tcp_sock(XL_NS_A);
+	if (x < 0 || t < 0 || inet_pton(AF_INET, XL_IP_A, &sin.sin_addr) != 1 ||
+	    setgid(65534) || setuid(65534))
+		_exit(100);
+	res[0] = xl_bind(x, XL_IP_A, port) ? errno : 0;
+	res[1] = bind(t, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
+	_exit(write(fd, res, sizeof(res)) == sizeof(res) ? 0 : 101);
+}
+
+/* Run bind_as_nobody() in a child; its two errnos in @res. */
+static int nobody_binds(unsigned short port, int res[2])
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		bind_as_nobody(p[1], port);
+	}
+	close(p[1]);
+	if (read(p[0], res, 2 * sizeof(int)) != 2 * sizeof(int))
+		res[0] = res[1] = -1;
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return 0;
+}
+
+/*
+ * net.ipv4.ip_unprivileged_port_start (as inet_bind()): ports below it
+ * need CAP_NET_BIND_SERVICE; lowered, they do not. Linux TCP gives the
+ * same errno in each case.
+ */
+TEST_F(errors, bind_privilege_follows_unprivileged_port_start)
+{
+	static const char path[] = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+	int res[2];
+
+	ASSERT_EQ(0, nobody_binds(1000, res));
+	EXPECT_EQ(EACCES, res[0]);
+	EXPECT_EQ(EACCES, res[1]);
+
+	ASSERT_EQ(0, xl_write_file(XL_NS_A, path, "1000"));
+	ASSERT_EQ(0, nobody_binds(1000, res));
+	EXPECT_EQ(0, res[0]);
+	EXPECT_EQ(0, res[1]);
+	ASSERT_EQ(0, nobody_binds(999, res));
+	EXPECT_EQ(EACCES, res[0]);
+	EXPECT_EQ(EACCES, res[1]);
+
+	/* 0: every port is unprivileged */
+	ASSERT_EQ(0, xl_write_file(XL_NS_A, path, "0"));
+	ASSERT_EQ(0, nobody_binds(80, res));
+	EXPECT_EQ(0, res[0]);
+	EXPECT_EQ(0, res[1]);
 }
 
 TEST_F(errors, listen_unbound_autobinds)

@@ -17,7 +17,7 @@ SYSCTLS="msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	syn_retries=6 synack_retries=5 retries2=15 fin_timeout_ms=60000
 	delack_ms=40 challenge_ack_limit=1000 invalid_ratelimit=500
 	max_tw_buckets=262144 max_orphans=65536 syncookies=1 max_syn_backlog=4096
-	mem=tcp_mem"
+	mem=tcp_mem timestamps=1"
 NOBODY=65534
 
 # sysctl_write NS NAME VALUE... - one write(2) of each VALUE to
@@ -150,6 +150,7 @@ sysctl_range_checked() {
 		[[ $name != rto_min_ms ]] || values+=(0)
 		[[ $name != syncookies ]] || values+=(3)
 		[[ $name != max_syn_backlog ]] || values+=(0)
+		[[ $name != timestamps ]] || values+=(2)
 		mapfile -t res <<<"$(sysctl_write "$XL_NS_A" "$name" "${values[@]}")"
 		for i in "${!values[@]}"; do
 			[[ ${res[i]:-} == EINVAL ]] || bad+=" ${values[i]}"

@@ -30,6 +30,12 @@ FIXTURE_SETUP(rto)
 	self->c.cli = self->c.srv = -1;
 	ASSERT_EQ(0, xl_topo("veth"));
 	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "rto_min_ms", RTO_MIN_MS));
+	/*
+	 * Without timestamps: their echo would time retransmissions too
+	 * (timestamps.c), and these tests are about the write queue's clock;
+	 * A's segments then have SEG_HDRS bytes of headers.
+	 */
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_A, "timestamps", 0));
 	ASSERT_EQ(0, xl_conn_pair(&self->c, PORT));
 	ASSERT_EQ(0, xl_set_int(self->c.cli, SOL_XTCP, XTCP_NODELAY, 1));
 }

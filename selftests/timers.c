@@ -32,7 +32,8 @@
 #define SRV		XL_IP_B ":5000"
 #define WAIT_MS		10000
 /* IP and TCP headers of a data segment */
-#define SEG_HDRS	40
+/* IPv4 and TCP headers and the timestamps option (RFC 7323, on by default) */
+#define SEG_HDRS	(40 + 12)
 
 FIXTURE(timers) {
 	int lfd;

@@ -1440,7 +1440,8 @@ int xl_capture_veth(void)
 	return xl_capture_open(XL_NS_B, "xb0", true, 0);
 }
 
-static int mss_option(const uint8_t *opt, size_t len)
+/* The MSS and timestamps options of a segment into @s */
+static void seg_options(const uint8_t *opt, size_t len, struct xl_seg *s)
 {
 	size_t i = 0;
 
@@ -1454,10 +1455,16 @@ static int mss_option(const uint8_t *opt, size_t len)
 		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
 			break;
 		if (opt[i] == 2 && opt[i + 1] == 4)
-			return (opt[i + 2] << 8) | opt[i + 3];
+			s->mss = (opt[i + 2] << 8) | opt[i + 3];
+		if (opt[i] == 8 && opt[i + 1] == 10) {
+			s->ts = true;
+			s->tsval = (uint32_t)opt[i + 2] << 24 | opt[i + 3] << 16 |
+				   opt[i + 4] << 8 | opt[i + 5];
+			s->tsecr = (uint32_t)opt[i + 6] << 24 | opt[i + 7] << 16 |
+				   opt[i + 8] << 8 | opt[i + 9];
+		}
 		i += opt[i + 1];
 	}
-	return 0;
 }
 
 int xl_seg_parse_proto(const uint8_t *pkt, size_t len, int proto,
@@ -1487,8 +1494,8 @@ int xl_seg_parse_proto(const uint8_t *pkt, size_t len, int proto,
 	s->ip_ok = xl_csum_fold(xl_csum_add(0, pkt, ihl)) == 0xffff;
 	s->csum_ok = xl_tcp_csum(s->ip.saddr, s->ip.daddr, tcp,
 				 tot - ihl) == 0xffff;
-	s->mss = mss_option(tcp + sizeof(struct tcphdr),
-			    doff - sizeof(struct tcphdr));
+	seg_options(tcp + sizeof(struct tcphdr), doff - sizeof(struct tcphdr),
+		    s);
 	return 0;
 }
 

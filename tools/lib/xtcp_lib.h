@@ -367,6 +367,9 @@ int xl_tc_clear(const char *ns, const char *dev);
  * @flags: the TCP flags byte
  * @len: payload bytes
  * @mss: value of the MSS option, 0 if absent
+ * @ts: the segment carries the timestamps option (RFC 7323)
+ * @tsval: its TSval
+ * @tsecr: its TSecr
  * @ip_ok: the IPv4 header checksum verifies
  * @csum_ok: the TCP checksum verifies with pseudo-header protocol 6
  */
@@ -379,6 +382,9 @@ struct xl_seg {
 	uint8_t flags;
 	uint32_t len;
 	int mss;
+	bool ts;
+	uint32_t tsval;
+	uint32_t tsecr;
 	bool ip_ok;
 	bool csum_ok;
 };
