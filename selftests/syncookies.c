@@ -6,6 +6,8 @@
  * with a cookie (syncookies 1, ReqQFullDoCookies) and the ACK that
  * returns it opens the connection (SyncookiesRecv), or it is dropped
  * (syncookies 0, ReqQFullDrop); syncookies 2 always answers with a cookie.
+ * With timestamps the cookie's TSval carries the window scale; without,
+ * the connection is unscaled.
  * An ACK with a forged cookie gets a reset and counts SyncookiesFailed.
  * An ICMP host unreachable quoting a request's SYN-ACK ends it, one
  * quoting another sequence number is ignored (RFC 5927, tcp_req_err()).
@@ -190,9 +192,37 @@ TEST_F(syncookies, always_cookies_connection_works)
 	EXPECT_EQ(1, xl_snmp(XL_NS_B, "SyncookiesRecv"));
 	EXPECT_EQ(0, xl_snmp(XL_NS_B, "SyncookiesFailed"));
 	EXPECT_EQ(1, xl_snmp(XL_NS_B, "PassiveOpens"));
-	/* The cookie carried the client's MSS (1460 on veth) */
+	/*
+	 * The cookie carried the client's MSS (1460 on veth, less the
+	 * timestamps' 12 bytes), and its TSval the client's window scale
+	 */
+	ASSERT_EQ(0, xl_get_info(self->c.srv, &info));
+	EXPECT_EQ(1448U, info.snd_mss);
+	EXPECT_EQ(7, info.snd_wscale);
+	EXPECT_EQ(7, info.rcv_wscale);
+}
+
+/*
+ * Without timestamps a cookie has no room for the window scale: the
+ * connection works unscaled on both ends.
+ */
+TEST_F(syncookies, cookie_without_timestamps_is_unscaled)
+{
+	struct xtcp_info info;
+
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_B, "syncookies", 2));
+	ASSERT_EQ(0, xl_sysctl_set(XL_NS_B, "timestamps", 0));
+	self->lfd = xl_listen_in(XL_NS_B, XL_IP_B, PORT, 16, 0);
+	ASSERT_LE(0, self->lfd);
+	conn_works(_metadata, self);
+	EXPECT_EQ(1, xl_snmp(XL_NS_B, "SyncookiesRecv"));
 	ASSERT_EQ(0, xl_get_info(self->c.srv, &info));
 	EXPECT_EQ(1460U, info.snd_mss);
+	EXPECT_EQ(0, info.snd_wscale);
+	EXPECT_EQ(0, info.rcv_wscale);
+	ASSERT_EQ(0, xl_get_info(self->c.cli, &info));
+	EXPECT_EQ(0, info.snd_wscale);
+	EXPECT_EQ(0, info.rcv_wscale);
 }
 
 /*
