@@ -97,42 +97,6 @@ FIXTURE_TEARDOWN(icmp_path)
 }
 
 /*
- * Send, from xb to the source of @seg, the ICMP error @type/@code quoting
- * @seg's IPv4 header and the first 8 bytes of its TCP header, with the
- * sequence number @seq there
- */
-static int forge_icmp(const struct xl_seg *seg, int type, int code,
-		      uint32_t seq)
-{
-	struct {
-		struct icmphdr icmp;
-		struct iphdr ip;
-		struct tcphdr th;
-	} __attribute__((packed)) msg;
-	struct sockaddr_in to = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = seg->ip.saddr,
-	};
-	size_t len = sizeof(msg.icmp) + sizeof(msg.ip) + 8;
-	ssize_t n;
-	int fd;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.icmp.type = type;
-	msg.icmp.code = code;
-	msg.ip = seg->ip;
-	msg.th = seg->th;
-	msg.th.seq = htonl(seq);
-	msg.icmp.checksum = htons(~xl_csum_fold(xl_csum_add(0, &msg, len)));
-	fd = xl_socket_in(XL_NS_B, AF_INET, SOCK_RAW, IPPROTO_ICMP);
-	if (fd < 0)
-		return -1;
-	n = sendto(fd, &msg, len, 0, (struct sockaddr *)&to, sizeof(to));
-	close(fd);
-	return n == (ssize_t)len ? 0 : -1;
-}
-
-/*
  * A non-blocking connect from xa to port PORT of xb whose SYN never
  * arrives; the SYN as xb0 saw it in @syn
  */
@@ -169,7 +133,7 @@ TEST_F(icmp, handshake_error_fails_connect_at_once)
 	ASSERT_EQ(TH_SYN, syn.flags);
 	fails = xl_snmp(XL_NS_A, "AttemptFails");
 	start = xl_now_ms();
-	ASSERT_EQ(0, forge_icmp(&syn, ICMP_DEST_UNREACH, variant->code,
+	ASSERT_EQ(0, xl_icmp_quote(XL_NS_B, &syn, ICMP_DEST_UNREACH, variant->code,
 				syn.seq));
 	err = connect_error(self->fd, WAIT_MS);
 	TH_LOG("connect failed after %lld ms: %s", xl_now_ms() - start,
@@ -189,9 +153,9 @@ TEST_F(icmp, error_outside_flight_ignored)
 	ASSERT_EQ(0, connect_unanswered(self, &syn));
 	before = xl_snmp(XL_NS_A, "OutOfWindowIcmps");
 	/* One past what is in flight, and one before it */
-	ASSERT_EQ(0, forge_icmp(&syn, ICMP_DEST_UNREACH, variant->code,
+	ASSERT_EQ(0, xl_icmp_quote(XL_NS_B, &syn, ICMP_DEST_UNREACH, variant->code,
 				syn.seq + 2));
-	ASSERT_EQ(0, forge_icmp(&syn, ICMP_DEST_UNREACH, variant->code,
+	ASSERT_EQ(0, xl_icmp_quote(XL_NS_B, &syn, ICMP_DEST_UNREACH, variant->code,
 				syn.seq - 1));
 	ASSERT_EQ(0, xl_wait_snmp(XL_NS_A, "OutOfWindowIcmps", before + 2,
 				  WAIT_MS));
@@ -224,7 +188,7 @@ TEST_F_TIMEOUT(icmp, established_error_is_soft, 60)
 	ASSERT_EQ(1, xl_capture_next(self->pfd, PORT, &seg, WAIT_MS));
 	ASSERT_EQ(5U, seg.len);
 
-	ASSERT_EQ(0, forge_icmp(&seg, ICMP_DEST_UNREACH, variant->code,
+	ASSERT_EQ(0, xl_icmp_quote(XL_NS_B, &seg, ICMP_DEST_UNREACH, variant->code,
 				seg.seq));
 	usleep(300 * 1000);
 	EXPECT_EQ(-1, recv(c.cli, buf, sizeof(buf), MSG_DONTWAIT));

@@ -52,33 +52,6 @@ FIXTURE(rst) {
 };
 
 /*
- * Segments of the connection captured until none has come for
- * @quiet_ms; at most @max.
- */
-static int capture(FIXTURE_DATA(rst) *self, struct xl_seg *segs, int max,
-		   int quiet_ms)
-{
-	int n = 0;
-
-	while (n < max &&
-	       xl_capture_next(self->pfd, self->cport, &segs[n], quiet_ms))
-		n++;
-	return n;
-}
-
-static void log_segs(struct __test_metadata *_metadata,
-		     const struct xl_seg *segs, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		TH_LOG("%s flags 0x%02x seq %u ack %u len %u%s",
-		       segs[i].out ? "xb->xa" : "xa->xb", segs[i].flags,
-		       segs[i].seq, segs[i].ack, segs[i].len,
-		       segs[i].csum_ok ? "" : " BAD CHECKSUM");
-}
-
-/*
  * Move a line each way, then learn the client's snd_nxt and rcv_nxt from
  * its last segment: the client has then received and acknowledged all.
  */
@@ -89,7 +62,7 @@ static int sync_seqs(FIXTURE_DATA(rst) *self)
 
 	if (xl_ping_pong(self->srv, self->cli, STATE_MS))
 		return -1;
-	n = capture(self, segs, MAX_SEGS, 500);
+	n = xl_capture_quiet(self->pfd, self->cport, segs, MAX_SEGS, 500);
 	for (i = n - 1; i >= 0; i--) {
 		if (!segs[i].out) {
 			self->cli_snd_nxt = segs[i].seq + segs[i].len;
@@ -216,8 +189,8 @@ TEST_F_TIMEOUT(rst, teardown_sequence_numbers, 60)
 	self->srv = -1;
 	ASSERT_EQ(0, xl_wait_state(XL_NS_A, self->local, self->remote,
 				     "TIME_WAIT", STATE_MS));
-	n = capture(self, segs, MAX_SEGS, QUIET_MS);
-	log_segs(_metadata, segs, n);
+	n = xl_capture_quiet(self->pfd, self->cport, segs, MAX_SEGS, QUIET_MS);
+	xl_segs_print(segs, n);
 	ASSERT_EQ(4, n);
 	for (i = 0; i < n; i++) {
 		EXPECT_TRUE(segs[i].csum_ok);
@@ -252,7 +225,7 @@ static int client_answers(FIXTURE_DATA(rst) *self, struct xl_seg *answer)
 	struct xl_seg segs[MAX_SEGS];
 	int i, n, found = 0;
 
-	n = capture(self, segs, MAX_SEGS, QUIET_MS);
+	n = xl_capture_quiet(self->pfd, self->cport, segs, MAX_SEGS, QUIET_MS);
 	for (i = 0; i < n; i++) {
 		if (!segs[i].out) {
 			*answer = segs[i];

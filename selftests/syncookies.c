@@ -312,40 +312,6 @@ TEST_F(syncookies, forged_cookie_ack_gets_reset)
 	EXPECT_EQ(0, xl_count_rows(XL_NS_B, NULL, "ESTABLISHED"));
 }
 
-/*
- * Send, from A to B, an ICMP host unreachable quoting @seg (a SYN-ACK B
- * sent) with sequence number @seq
- */
-static int icmp_for(const struct xl_seg *seg, uint32_t seq)
-{
-	struct {
-		struct icmphdr icmp;
-		struct iphdr ip;
-		struct tcphdr th;
-	} __attribute__((packed)) msg;
-	struct sockaddr_in to = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = seg->ip.saddr,
-	};
-	size_t len = sizeof(msg.icmp) + sizeof(msg.ip) + 8;
-	ssize_t n;
-	int fd;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.icmp.type = ICMP_DEST_UNREACH;
-	msg.icmp.code = ICMP_HOST_UNREACH;
-	msg.ip = seg->ip;
-	msg.th = seg->th;
-	msg.th.seq = htonl(seq);
-	msg.icmp.checksum = htons(~xl_csum_fold(xl_csum_add(0, &msg, len)));
-	fd = xl_socket_in(XL_NS_A, AF_INET, SOCK_RAW, IPPROTO_ICMP);
-	if (fd < 0)
-		return -1;
-	n = sendto(fd, &msg, len, 0, (struct sockaddr *)&to, sizeof(to));
-	close(fd);
-	return n == (ssize_t)len ? 0 : -1;
-}
-
 TEST_F(syncookies, icmp_unreachable_ends_request)
 {
 	struct xl_seg synack;
@@ -361,11 +327,13 @@ TEST_F(syncookies, icmp_unreachable_ends_request)
 	} while (synack.flags != (TH_SYN | TH_ACK));
 	close(cap);
 
-	ASSERT_EQ(0, icmp_for(&synack, synack.seq + 1));
+	ASSERT_EQ(0, xl_icmp_quote(XL_NS_A, &synack, ICMP_DEST_UNREACH,
+				   ICMP_HOST_UNREACH, synack.seq + 1));
 	ASSERT_EQ(0, xl_wait_snmp(XL_NS_B, "OutOfWindowIcmps", 1, WAIT_MS));
 	EXPECT_EQ(1, xl_count_rows(XL_NS_B, SRV, "SYN_RECV"));
 
-	ASSERT_EQ(0, icmp_for(&synack, synack.seq));
+	ASSERT_EQ(0, xl_icmp_quote(XL_NS_A, &synack, ICMP_DEST_UNREACH,
+				   ICMP_HOST_UNREACH, synack.seq));
 	ASSERT_EQ(0, xl_wait_snmp(XL_NS_B, "ListenDrops", 1, WAIT_MS));
 	EXPECT_EQ(0, xl_count_rows(XL_NS_B, SRV, "SYN_RECV"));
 }

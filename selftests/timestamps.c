@@ -83,29 +83,6 @@ FIXTURE_TEARDOWN(ts)
 	xl_topo("clean");
 }
 
-/* Segments of PORT captured until none has come for @quiet_ms; at most @max */
-static int capture(FIXTURE_DATA(ts) *self, struct xl_seg *segs, int max,
-		   int quiet_ms)
-{
-	int n = 0;
-
-	while (n < max && xl_capture_next(self->pfd, PORT, &segs[n], quiet_ms))
-		n++;
-	return n;
-}
-
-static void log_segs(struct __test_metadata *_metadata,
-		     const struct xl_seg *segs, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		TH_LOG("%s flags 0x%02x seq %u ack %u len %u mss %d ts %s %u %u",
-		       segs[i].out ? "xb->xa" : "xa->xb", segs[i].flags,
-		       segs[i].seq, segs[i].ack, segs[i].len, segs[i].mss,
-		       segs[i].ts ? "yes" : "no", segs[i].tsval, segs[i].tsecr);
-}
-
 /* Connect the client and accept the server end */
 static int open_conn(FIXTURE_DATA(ts) *self)
 {
@@ -134,7 +111,7 @@ static int sync_conn(FIXTURE_DATA(ts) *self)
 
 	if (xl_ping_pong(self->srv, self->cli, WAIT_MS))
 		return -1;
-	n = capture(self, segs, MAX_SEGS, QUIET_MS);
+	n = xl_capture_quiet(self->pfd, PORT, segs, MAX_SEGS, QUIET_MS);
 	for (i = n - 1; i >= 0 && !(cli && srv); i--) {
 		if (!segs[i].ts)
 			return -1;
@@ -225,8 +202,8 @@ TEST_F_TIMEOUT(ts, negotiated_and_on_every_segment, 60)
 	ASSERT_EQ(0, xl_pass(self->srv, self->cli, 's', 20000, WAIT_MS));
 	ASSERT_EQ(0, close(self->cli));
 	self->cli = -1;
-	n = capture(self, segs, MAX_SEGS, QUIET_MS);
-	log_segs(_metadata, segs, n < 8 ? n : 8);
+	n = xl_capture_quiet(self->pfd, PORT, segs, MAX_SEGS, QUIET_MS);
+	xl_segs_print(segs, n < 8 ? n : 8);
 	ASSERT_LE(6, n);
 
 	/* SYN: offered, nothing to echo yet; the MSS counts no options */
@@ -273,8 +250,8 @@ static void check_off(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, open_conn(self));
 	ASSERT_EQ(0, xl_pass(self->cli, self->srv, 'c', 5000, WAIT_MS));
 	ASSERT_EQ(0, xl_pass(self->srv, self->cli, 's', 5000, WAIT_MS));
-	n = capture(self, segs, MAX_SEGS, QUIET_MS);
-	log_segs(_metadata, segs, n < 6 ? n : 6);
+	n = xl_capture_quiet(self->pfd, PORT, segs, MAX_SEGS, QUIET_MS);
+	xl_segs_print(segs, n < 6 ? n : 6);
 	ASSERT_LE(4, n);
 	EXPECT_EQ(TH_SYN, segs[0].flags);
 	/* A client with them on still offers them */
@@ -307,7 +284,7 @@ TEST_F_TIMEOUT(ts, offset_random_per_connection, 60)
 	ASSERT_LE(0, fd[0]);
 	fd[1] = xl_connect_in(XL_NS_A, XL_IP_B, PORT, 0);
 	ASSERT_LE(0, fd[1]);
-	n = capture(self, segs, MAX_SEGS, QUIET_MS);
+	n = xl_capture_quiet(self->pfd, PORT, segs, MAX_SEGS, QUIET_MS);
 	for (i = 0; i < n && k < 2; i++)
 		if (segs[i].flags == TH_SYN)
 			syn[k++] = &segs[i];
@@ -341,8 +318,8 @@ TEST_F_TIMEOUT(ts, paws_drops_old_tsval, 60)
 			      self->srv_tsval - 1000, forged,
 			      sizeof(forged) - 1));
 	EXPECT_EQ(0, xl_wait_snmp(XL_NS_A, "PAWSEstabRejected", 1, WAIT_MS));
-	n = capture(self, segs, MAX_SEGS, QUIET_MS);
-	log_segs(_metadata, segs, n);
+	n = xl_capture_quiet(self->pfd, PORT, segs, MAX_SEGS, QUIET_MS);
+	xl_segs_print(segs, n);
 	/* Answered with an ACK that does not take the data */
 	for (i = 0; i < n; i++)
 		if (!segs[i].out && segs[i].flags == TH_ACK && !segs[i].len &&

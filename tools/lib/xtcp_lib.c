@@ -16,6 +16,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -1530,6 +1531,59 @@ int xl_capture_next(int fd, int port, struct xl_seg *seg, int timeout_ms)
 		if (left <= 0 || xl_poll(fd, POLLIN, left) <= 0)
 			return 0;
 	}
+}
+
+int xl_capture_quiet(int fd, int port, struct xl_seg *segs, int max,
+		     int quiet_ms)
+{
+	int n = 0;
+
+	while (n < max && xl_capture_next(fd, port, &segs[n], quiet_ms))
+		n++;
+	return n;
+}
+
+void xl_segs_print(const struct xl_seg *segs, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		xl_log("%s flags 0x%02x seq %u ack %u len %u mss %d ts %s %u %u%s",
+		       segs[i].out ? "out" : "in", segs[i].flags, segs[i].seq,
+		       segs[i].ack, segs[i].len, segs[i].mss,
+		       segs[i].ts ? "yes" : "no", segs[i].tsval, segs[i].tsecr,
+		       segs[i].csum_ok ? "" : " BAD CHECKSUM");
+}
+
+int xl_icmp_quote(const char *ns, const struct xl_seg *seg, int type,
+		  int code, uint32_t seq)
+{
+	struct {
+		struct icmphdr icmp;
+		struct iphdr ip;
+		struct tcphdr th;
+	} __attribute__((packed)) msg;
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = seg->ip.saddr,
+	};
+	size_t len = sizeof(msg.icmp) + sizeof(msg.ip) + 8;
+	ssize_t n;
+	int fd;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.icmp.type = type;
+	msg.icmp.code = code;
+	msg.ip = seg->ip;
+	msg.th = seg->th;
+	msg.th.seq = htonl(seq);
+	msg.icmp.checksum = htons(~xl_csum_fold(xl_csum_add(0, &msg, len)));
+	fd = xl_socket_in(ns, AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd < 0)
+		return -1;
+	n = sendto(fd, &msg, len, 0, (struct sockaddr *)&to, sizeof(to));
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
 }
 
 /* Checksums */

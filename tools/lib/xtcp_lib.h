@@ -406,6 +406,21 @@ int xl_capture_veth(void);
  * within @timeout_ms: 1 if one came, 0 if none.
  */
 int xl_capture_next(int fd, int port, struct xl_seg *seg, int timeout_ms);
+/*
+ * Segments of port @port captured on @fd until none has come for
+ * @quiet_ms, at most @max, into @segs; returns how many.
+ */
+int xl_capture_quiet(int fd, int port, struct xl_seg *segs, int max,
+		     int quiet_ms);
+/* Log @n captured segments, one line each ("out": sent by the device). */
+void xl_segs_print(const struct xl_seg *segs, int n);
+/*
+ * From @ns, send the source of @seg the ICMP error @type/@code quoting
+ * @seg's IPv4 header and the first 8 bytes of its TCP header, with the
+ * sequence number @seq there. 0 or -1.
+ */
+int xl_icmp_quote(const char *ns, const struct xl_seg *seg, int type,
+		  int code, uint32_t seq);
 /* Parse the IPv4 packet @pkt; 0 if it is an xtcp segment. */
 int xl_seg_parse(const uint8_t *pkt, size_t len, struct xl_seg *seg);
 /* The same for a segment of IP protocol @proto (IPPROTO_TCP: Linux TCP). */
